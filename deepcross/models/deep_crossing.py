@@ -1,0 +1,82 @@
+"""DeepCrossing: embeddings, stacked, through residual units, to a score."""
+
+import keras
+
+from deepcross.layers.residual_unit import ResidualUnit
+from deepcross.models.ranking_model import RankingModel
+
+
+@keras.saving.register_keras_serializable(package="deepcross")
+class DeepCrossing(RankingModel):
+    """Deep Crossing (Shan et al., KDD 2016): `EmbeddingStack` → `ResidualUnit`s → `ScoringHead`.
+
+    All five stages of the paper: features, embeddings, stacking, a stack of residual units
+    `y = relu(x + W2·relu(W1·x + b1) + b2)` that keep the stacked width, and the scoring
+    layer. Each unit's inner width is free; `residual_units=(256, 256)` builds two units with
+    inner width 256.
+
+    To change the units, subclass and override `make_residual_unit`; it is called while the
+    graph is built, before `keras.Model.__init__`, so it must return a layer and set no
+    attributes.
+
+    Args:
+        spec: `FeatureSpec`. The model's features, adapted.
+        residual_units: sequence of int. Inner width of each residual unit. Defaults to
+            (256, 256).
+        dropout: float. Dropout inside each unit. Defaults to 0.0.
+        normalization: str or None. `"batch"`, `"layer"` or None inside each unit.
+            Defaults to None.
+        head: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
+        num_classes: int or None. Classes of a multiclass head. Defaults to None.
+        from_logits: bool. Emit logits instead of probabilities. Defaults to False.
+        **kwargs: `keras.Model` arguments (`name`, ...).
+
+    Example:
+
+    ```python
+    model = dc.models.DeepCrossing(spec, residual_units=(256, 256, 256))
+    model.compile(metrics=["accuracy"])
+    model.fit(spec.transform(train_df), train_df["label"], epochs=3)
+    ```
+    """
+
+    def __init__(
+        self,
+        spec,
+        residual_units=(256, 256),
+        dropout=0.0,
+        normalization=None,
+        head="binary",
+        num_classes=None,
+        from_logits=False,
+        **kwargs,
+    ):
+        residual_units = tuple(residual_units)
+        if not residual_units:
+            raise ValueError("residual_units must name at least one unit, received ()")
+        tower = [
+            self.make_residual_unit(units, dropout, normalization, name=f"residual_unit_{i + 1}")
+            for i, units in enumerate(residual_units)
+        ]
+        super().__init__(
+            spec, tower, head=head, num_classes=num_classes, from_logits=from_logits, **kwargs
+        )
+        self.residual_units = residual_units
+        self.dropout = dropout
+        self.normalization = normalization
+
+    def make_residual_unit(self, units, dropout, normalization, name):
+        """Builds one residual unit of the tower; override to use a unit of your own."""
+        return ResidualUnit(units, dropout=dropout, normalization=normalization, name=name)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["tower"]  # Rebuilt from this model's own arguments.
+        config.update(
+            {
+                "residual_units": list(self.residual_units),
+                "dropout": self.dropout,
+                "normalization": self.normalization,
+            }
+        )
+        return config

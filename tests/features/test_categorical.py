@@ -1,0 +1,118 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import deepcross as dc
+
+
+def rows(feature, data, vocabulary=None):
+    return feature.to_rows(data, vocabulary)
+
+
+def test_fixed_vocabulary_lookup_with_oov_and_missing():
+    color = dc.Categorical("color", vocabulary=["red", "blue"])
+    out, counts = rows(color, {"color": np.array(["blue", "green", "", "red", None], object)})
+    # Row 0 is the OOV slot; the vocabulary starts at row 1; missing values are -1.
+    assert out.tolist() == [[2], [0], [-1], [1], [-1]]
+    assert out.dtype == np.int32
+    assert counts == {"values": 3, "missing": 2, "oov": 1, "truncated": 0}
+
+
+def test_integers_integral_floats_and_strings_are_one_key():
+    movie = dc.Categorical("movieId", vocabulary=[349, 590])
+    data = {"movieId": np.array([349.0, np.nan, 590.0])}
+    assert rows(movie, data)[0].tolist() == [[1], [-1], [2]]
+    assert rows(movie, {"movieId": np.array(["590", "349"])})[0].tolist() == [[2], [1]]
+    assert rows(movie, {"movieId": np.array([590, 7])})[0].tolist() == [[2], [0]]
+
+
+def test_unseen_values_spread_over_oov_slots_never_onto_known_rows():
+    feature = dc.Categorical("c", vocabulary=["a", "b"], num_oov=4)
+    unseen = np.array([f"u{i}" for i in range(200)], object)
+    out = rows(feature, {"c": unseen})[0][:, 0]
+    assert set(out) <= {0, 1, 2, 3}
+    assert len(set(out)) > 1
+    # The same unseen value always lands on the same slot.
+    assert (rows(feature, {"c": unseen})[0][:, 0] == out).all()
+    assert rows(feature, {"c": np.array(["a", "b"])})[0].tolist() == [[4], [5]]
+
+
+def test_multi_column_feature_keeps_column_order():
+    genre = dc.Categorical("genre", columns=["g1", "g2", "g3"], vocabulary=["x", "y"])
+    data = pd.DataFrame({"g1": ["y", ""], "g2": ["x", "y"], "g3": [None, "zz"]})
+    out, counts = rows(genre, data)
+    assert out.tolist() == [[2, 1, -1], [-1, 2, 0]]
+    assert counts["missing"] == 2 and counts["oov"] == 1
+
+
+def test_list_valued_column_with_separator_truncates_and_counts():
+    genre = dc.Categorical(
+        "genres", vocabulary=["a", "b", "c"], max_values=2, separator="|"
+    )
+    data = {"genres": np.array(["a|b|c", "c", "", None, "b|zz"], object)}
+    out, counts = rows(genre, data)
+    assert out.tolist() == [[1, 2], [3, -1], [-1, -1], [-1, -1], [2, 0]]
+    assert counts["truncated"] == 1
+
+
+def test_list_valued_column_of_lists():
+    tags = dc.Categorical("tags", vocabulary=[1, 2, 3], max_values=3)
+    data = {"tags": np.array([[1, 2], [], [3, 3, 3, 1]], dtype=object)}
+    out, counts = rows(tags, data)
+    assert out.tolist() == [[1, 2, -1], [-1, -1, -1], [3, 3, 3]]
+    assert counts["truncated"] == 1
+
+
+def test_learned_vocabulary_orders_by_count_then_key():
+    feature = dc.Categorical("c", min_count=2, max_tokens=2)
+    counts = feature.count_values({"c": np.array(["b", "a", "b", "c", "a", "c", "d", "b"])})
+    assert feature.learn_vocabulary(counts) == ["b", "a"]
+
+
+def test_learned_vocabulary_empty_after_min_count_is_an_error():
+    feature = dc.Categorical("rare", min_count=5)
+    counts = feature.count_values({"rare": np.array(["a", "b"])})
+    with pytest.raises(ValueError, match="'rare'.*min_count=5"):
+        feature.learn_vocabulary(counts)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"vocabulary": []}, "vocabulary must not be empty"),
+        ({"vocabulary": "abc"}, "received the string 'abc'"),
+        ({"vocabulary": ["a", "a"]}, "'a' more than once"),
+        ({"vocabulary": ["a", None]}, "missing value"),
+        ({"combiner": "max"}, "combiner=.max."),
+        ({"dim": 0}, "dim=0"),
+        ({"dim": "big"}, "dim='big'"),
+        ({"num_oov": 0}, "num_oov=0"),
+        ({"min_count": -1}, "min_count=-1"),
+        ({"max_tokens": 0}, "max_tokens=0"),
+        ({"columns": "g1"}, "columns='g1'"),
+        ({"separator": "|"}, "needs max_values"),
+        ({"columns": ["a", "b"], "max_values": 3}, "one list-valued column"),
+    ],
+)
+def test_invalid_arguments_name_feature_and_value(kwargs, message):
+    with pytest.raises(ValueError, match=message) as info:
+        dc.Categorical("genre", **kwargs)
+    assert "'genre'" in str(info.value)
+
+
+def test_missing_column_names_feature_and_column():
+    feature = dc.Categorical("genre", columns=["g1", "g9"], vocabulary=["a"])
+    with pytest.raises(ValueError, match="Feature 'genre' needs column 'g9'"):
+        rows(feature, pd.DataFrame({"g1": ["a"]}))
+
+
+def test_config_round_trip():
+    feature = dc.Categorical("genre", columns=["g1", "g2"], vocabulary=["a", 2], dim=5,
+                             combiner="sqrtn", table="genres", num_oov=2)
+    assert dc.Categorical.from_config(feature.get_config()) == feature
+
+
+def test_auto_dim_rule():
+    assert dc.Categorical("c", vocabulary=list(range(19))).embedding_dim(None) == 9
+    assert dc.features.categorical_feature.auto_dim(9743) == 64
+    assert dc.features.categorical_feature.auto_dim(2) == 2

@@ -1,0 +1,145 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import deepcross as dc
+from tests.conftest import GENRES
+from tests.conftest import make_frame
+from tests.conftest import make_spec
+
+
+def test_adapt_learns_vocabulary_and_statistics(frame):
+    spec = make_spec().adapt(frame)
+    counts = frame["movieId"].value_counts()
+    assert spec.vocabularies["movieId"][0] == str(counts.idxmax())
+    assert len(spec.vocabularies["movieId"]) == frame["movieId"].nunique()
+    stats = spec.statistics["avgRating"]
+    assert stats["mean"] == pytest.approx(frame["avgRating"].mean())
+    assert stats["variance"] == pytest.approx(frame["avgRating"].var(ddof=0))
+    assert stats["min"] == frame["avgRating"].min() and stats["max"] == frame["avgRating"].max()
+    # A table with a given vocabulary learns nothing; a log1p feature needs no statistics.
+    assert "genre" not in spec.vocabularies and "ratingCount" not in spec.statistics
+
+
+def test_statistics_skip_missing_values():
+    spec = dc.FeatureSpec([dc.Numeric("x", normalization="standardize", default=100.0)])
+    spec.adapt({"x": np.array([1.0, np.nan, 3.0])})
+    assert spec.statistics["x"]["mean"] == 2.0
+    assert spec.statistics["x"]["count"] == 2
+
+
+def test_adapt_on_dataframe_dict_and_tf_dataset_agree(frame):
+    tf = pytest.importorskip("tensorflow")
+    from_frame = make_spec().adapt(frame)
+    from_dict = make_spec().adapt({c: frame[c].to_numpy() for c in frame.columns})
+    columns = {c: frame[c].to_numpy() for c in frame.columns if c != "label"}
+    # Batches of 50 exercise the one-pass merge of counts and moments across chunks.
+    dataset = tf.data.Dataset.from_tensor_slices((columns, frame["label"].to_numpy())).batch(50)
+    from_dataset = make_spec().adapt(dataset)
+    assert from_dict == from_frame
+    assert from_dataset.vocabularies == from_frame.vocabularies
+    for name, stats in from_frame.statistics.items():
+        for key, value in stats.items():
+            assert from_dataset.statistics[name][key] == pytest.approx(value)
+
+
+def test_shared_table_counts_values_of_every_feature():
+    spec = dc.FeatureSpec(
+        [
+            dc.Categorical("a", table="t"),
+            dc.Categorical("b", columns=["b1", "b2"], table="t"),
+        ]
+    ).adapt({"a": np.array(["x", "y"]), "b1": np.array(["z", "z"]), "b2": np.array(["y", ""])})
+    assert spec.table_names == ["t"]
+    assert spec.vocabularies == {"t": ["y", "z", "x"]}
+
+
+def test_json_round_trip_keeps_learned_state(spec):
+    text = spec.to_json()
+    again = dc.FeatureSpec.from_json(text)
+    assert again == spec
+    assert again.vocabularies == spec.vocabularies
+    assert again.statistics == spec.statistics
+    frame = make_frame(20, seed=3)
+    for name, array in spec.transform(frame).items():
+        np.testing.assert_array_equal(again.transform(frame)[name], array)
+
+
+def test_shared_table_is_written_once(spec):
+    config = json.loads(spec.to_json())
+    assert list(config["tables"]) == ["movieId", "genre"]
+    assert config["tables"]["genre"]["vocabulary"] == GENRES
+    genre_features = [f for f in config["features"] if f.get("table") == "genre"]
+    assert len(genre_features) == 2
+    assert all("vocabulary" not in f for f in genre_features)
+
+
+def test_transform_arrays_and_counts(spec, frame):
+    arrays, counts = spec.transform(frame, return_counts=True)
+    assert arrays["movieId"].shape == (len(frame), 1) and arrays["movieId"].dtype == np.int32
+    assert arrays["userGenre"].shape == (len(frame), 3)
+    assert arrays["avgRating"].dtype == np.float32
+    empty = int((frame[["userGenre1", "userGenre2", "userGenre3"]] == "").sum().sum())
+    assert counts["userGenre"]["missing"] == empty
+    assert (arrays["userGenre"] == -1).sum() == empty
+
+
+def test_unseen_values_at_serving_go_to_oov(spec):
+    serving = make_frame(5, seed=9)
+    serving["movieId"] = [10_001, 10_002, 1, 2, 3]
+    arrays, counts = spec.transform(serving, return_counts=True)
+    assert arrays["movieId"][:2, 0].tolist() == [0, 0]
+    assert counts["movieId"]["oov"] >= 2
+
+
+@pytest.mark.parametrize(
+    "features, message",
+    [
+        ([], "at least one feature"),
+        ([dc.Numeric("x"), dc.Numeric("x")], "'x' appears twice"),
+        (["x"], "received 'x'"),
+        (
+            [dc.Categorical("a", table="t", dim=4), dc.Categorical("b", table="t", dim=8)],
+            "'a' and 'b' share table 't'.*dim=4 vs 8",
+        ),
+        (
+            [dc.Categorical("a", table="t"), dc.Hashed("b", table="t", num_bins=5)],
+            "share table 't'",
+        ),
+        (
+            [dc.Bucketized("y", boundaries=[1.0]), dc.Categorical("c", table="y")],
+            "belongs to Bucketized feature 'y'",
+        ),
+    ],
+)
+def test_invalid_specs(features, message):
+    with pytest.raises(ValueError, match=message):
+        dc.FeatureSpec(features)
+
+
+def test_missing_column_in_data(spec, frame):
+    with pytest.raises(ValueError, match="'userGenre' needs column 'userGenre2'"):
+        spec.transform(frame.drop(columns=["userGenre2"]))
+    with pytest.raises(ValueError, match="'avgRating' needs column 'avgRating'"):
+        make_spec().adapt(frame.drop(columns=["avgRating"]))
+
+
+def test_string_in_numeric_column_during_adapt(frame):
+    frame["avgRating"] = frame["avgRating"].astype(object)
+    frame.loc[7, "avgRating"] = "four"
+    with pytest.raises(ValueError, match="'avgRating'.*row 7 holds 'four'"):
+        make_spec().adapt(frame)
+
+
+def test_unadapted_spec_cannot_build_a_stack():
+    with pytest.raises(ValueError, match="spec.adapt"):
+        dc.layers.EmbeddingStack(make_spec())
+    with pytest.raises(ValueError, match="'movieId' learns its vocabulary"):
+        make_spec().transform(make_frame(3))
+
+
+def test_data_of_wrong_type():
+    with pytest.raises(ValueError, match="received list"):
+        make_spec().adapt([1, 2, 3])
