@@ -1,5 +1,6 @@
 """deepcross: Keras 3 layers for Embedding+MLP ranking models, after Deep Crossing."""
 
+from deepcross import datasets
 from deepcross import layers
 from deepcross import models
 from deepcross.features import Bucketized
@@ -18,6 +19,7 @@ __all__ = [
     "Hashed",
     "IntegerIdentity",
     "Numeric",
+    "datasets",
     "layers",
     "models",
 ]
