@@ -55,6 +55,12 @@ class RankingModel(keras.Model):
             loss = self.scoring_head.default_loss()
         super().compile(optimizer=optimizer, loss=loss, **kwargs)
 
+    def compile_from_config(self, config):
+        # `compile` above only fills in a default loss, so the saved arguments apply as they are.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
     def preprocess(self, data):
         """Raw feature values (a DataFrame or dict of arrays) to this model's inputs."""
         return self.spec.transform(data)
@@ -71,6 +77,10 @@ class RankingModel(keras.Model):
             The model's predictions as a numpy array.
         """
         return self.predict(self.preprocess(data), **kwargs)
+
+    def embedding_table(self, table):
+        """The learned vectors of `table` keyed by raw value; see `EmbeddingStack.embedding_table`."""
+        return self.get_layer("embedding_stack").embedding_table(table)
 
     def get_config(self):
         return {

@@ -1,0 +1,100 @@
+"""ScoringHead: the Scoring stage of Deep Crossing."""
+
+import keras
+from keras import ops
+
+TASKS = ("binary", "multiclass", "regression")
+
+
+@keras.saving.register_keras_serializable(package="deepcross")
+class ScoringHead(keras.layers.Layer):
+    """The scoring layer: one linear projection, then sigmoid, softmax or nothing.
+
+    Deep Crossing's fifth stage turns the tower's output into a score:
+
+    - `"binary"`: `sigmoid(x @ w + b)`, shape `(batch, 1)`, for CTR-style 0/1 labels;
+    - `"multiclass"`: `softmax(x @ W + b)` over `num_classes`, shape `(batch, num_classes)`;
+    - `"regression"`: `x @ w + b`, shape `(batch, 1)`.
+
+    With `from_logits=True` the sigmoid or softmax is left out, and `default_loss()` returns
+    the loss that applies it inside, which is numerically more stable.
+
+    Args:
+        task: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
+        num_classes: int or None. Number of classes; required for `"multiclass"` (at
+            least 2), not accepted otherwise. Defaults to None.
+        from_logits: bool. Emit logits instead of probabilities. Defaults to False.
+        **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Example:
+
+    ```python
+    head = dc.layers.ScoringHead("binary")
+    head(np.ones((4, 8), "float32")).shape  # (4, 1), values in (0, 1)
+    ```
+    """
+
+    def __init__(self, task="binary", num_classes=None, from_logits=False, **kwargs):
+        super().__init__(**kwargs)
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, received task={task!r}")
+        if task == "multiclass":
+            if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+                raise ValueError(
+                    "num_classes must be an integer of at least 2 for task='multiclass', "
+                    f"received num_classes={num_classes!r}"
+                )
+        elif num_classes is not None:
+            raise ValueError(
+                f"num_classes applies to task='multiclass' only, received "
+                f"num_classes={num_classes!r} with task={task!r}"
+            )
+        if not isinstance(from_logits, bool):
+            raise ValueError(f"from_logits must be a bool, received from_logits={from_logits!r}")
+        self.task = task
+        self.num_classes = num_classes
+        self.from_logits = from_logits
+
+    @property
+    def units(self):
+        return self.num_classes if self.task == "multiclass" else 1
+
+    def build(self, input_shape):
+        self.dense = keras.layers.Dense(self.units, name="score", dtype=self.dtype_policy)
+        self.dense.build(input_shape)
+        self.built = True
+
+    def call(self, inputs):
+        """Scores one batch.
+
+        Args:
+            inputs: float tensor of shape `(batch, width)`.
+
+        Returns:
+            Probabilities (or logits with `from_logits`, or values for regression) of shape
+            `(batch, 1)` or `(batch, num_classes)`.
+        """
+        logits = self.dense(inputs)
+        if self.from_logits or self.task == "regression":
+            return logits
+        if self.task == "binary":
+            return ops.sigmoid(logits)
+        return ops.softmax(logits, axis=-1)
+
+    def default_loss(self):
+        """The Keras loss that matches this head's task and `from_logits`."""
+        if self.task == "binary":
+            return keras.losses.BinaryCrossentropy(from_logits=self.from_logits)
+        if self.task == "multiclass":
+            return keras.losses.SparseCategoricalCrossentropy(from_logits=self.from_logits)
+        return keras.losses.MeanSquaredError()
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {"task": self.task, "num_classes": self.num_classes, "from_logits": self.from_logits}
+        )
+        return config

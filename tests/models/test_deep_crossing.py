@@ -1,0 +1,87 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import deepcross as dc
+from tests.conftest import make_frame
+
+
+def test_residual_tower_keeps_the_stacked_width(spec):
+    model = dc.models.DeepCrossing(spec, residual_units=(32, 16, 64))
+    width = sum(spec.output_dim(f) for f in spec.features)
+    units = [layer for layer in model.layers if layer.name.startswith("residual_unit_")]
+    assert [u.name for u in units] == ["residual_unit_1", "residual_unit_2", "residual_unit_3"]
+    assert all(u.output.shape == (None, width) for u in units)
+    assert model.layers[-1].name == "scoring_head"
+
+
+def test_fit_and_keras_round_trip(tmp_path, spec, frame):
+    model = dc.models.DeepCrossing(spec, residual_units=(16, 16), dropout=0.1, normalization="layer")
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    arrays, labels = spec.transform(frame), frame["label"].to_numpy()
+    before = model.evaluate(arrays, labels, verbose=0)
+    model.fit(arrays, labels, batch_size=64, epochs=5, verbose=0)
+    assert model.evaluate(arrays, labels, verbose=0) < before
+    path = tmp_path / "dc.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))
+
+
+def test_invalid_arguments(spec):
+    with pytest.raises(ValueError, match="residual_units"):
+        dc.models.DeepCrossing(spec, residual_units=())
+    with pytest.raises(ValueError, match="spec must be a deepcross FeatureSpec"):
+        dc.models.DeepCrossing(None)
+
+
+@keras.saving.register_keras_serializable(package="deepcross_tests")
+class GatedResidualUnit(dc.layers.ResidualUnit):
+    """A user's unit: the residual branch scaled by a learned gate before the addition."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.gate = self.add_weight(shape=(), initializer="ones", name="gate")
+
+    def call(self, inputs, training=None):
+        # relu(x + g * (y - relu(x)))... kept simple: mix the parent's output with the input.
+        out = super().call(inputs, training=training)
+        return self.gate * out + (1.0 - self.gate) * inputs
+
+
+@keras.saving.register_keras_serializable(package="deepcross_tests")
+class GatedDeepCrossing(dc.models.DeepCrossing):
+    def make_residual_unit(self, units, dropout, normalization, name):
+        return GatedResidualUnit(units, dropout=dropout, normalization=normalization, name=name)
+
+
+def test_subclass_end_to_end(tmp_path, spec, frame):
+    model = GatedDeepCrossing(spec, residual_units=(16,))
+    assert isinstance(model.get_layer("residual_unit_1"), GatedResidualUnit)
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    arrays, labels = spec.transform(frame), frame["label"].to_numpy()
+    before = model.evaluate(arrays, labels, verbose=0)
+    model.fit(arrays, labels, batch_size=64, epochs=5, verbose=0)
+    assert model.evaluate(arrays, labels, verbose=0) < before
+    gate = ops.convert_to_numpy(model.get_layer("residual_unit_1").gate)
+    assert gate != 1.0  # The subclass's own weight trained.
+    path = tmp_path / "gated.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(loaded) is GatedDeepCrossing
+    raw = make_frame(16, seed=2)
+    np.testing.assert_array_equal(loaded.predict_raw(raw, verbose=0), model.predict_raw(raw, verbose=0))
+
+
+def test_ranking_model_with_a_custom_tower(tmp_path, spec, frame):
+    tower = [keras.layers.Dense(8, activation="relu", name="custom_dense")]
+    model = dc.models.RankingModel(spec, tower, head="regression", name="custom")
+    model.compile()
+    model.fit(spec.transform(frame), frame["avgRating"].to_numpy(), epochs=1, verbose=0)
+    path = tmp_path / "custom.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    arrays = spec.transform(frame)
+    np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))
