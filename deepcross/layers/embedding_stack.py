@@ -1,11 +1,14 @@
 """EmbeddingStack: the Embedding and Stacking stages of Deep Crossing."""
 
 import keras
+import pandas as pd
 from keras import ops
 
 from deepcross.features import Bucketized
+from deepcross.features import Categorical
 from deepcross.features import CategoricalFeature
 from deepcross.features import FeatureSpec
+from deepcross.features import IntegerIdentity
 
 OUTPUT_MODES = ("concat", "dict")
 
@@ -136,6 +139,28 @@ class EmbeddingStack(keras.layers.Layer):
         if feature.normalization == "log1p":
             return ops.log1p(ops.maximum(x, 0.0))
         return x
+
+    def embedding_table(self, table):
+        """The learned vectors of embedding table `table`, one row per key.
+
+        Args:
+            table: str. A table name from `spec.table_names`.
+
+        Returns:
+            A pandas DataFrame indexed by key: `"[OOV]"` (or `"[OOV1]"`, ...) for the
+            out-of-vocabulary rows, then the vocabulary's keys as strings (ids for
+            `IntegerIdentity`, bin numbers for `Hashed`, bucket numbers for `Bucketized`).
+        """
+        owner = self.spec.tables[table]
+        vectors = ops.convert_to_numpy(self.embeddings[table].embeddings)
+        if isinstance(owner, Categorical):
+            oov = ["[OOV]"] if owner.num_oov == 1 else [f"[OOV{i}]" for i in range(owner.num_oov)]
+            keys = oov + list(owner.index(self.spec.vocabularies.get(table)))
+        elif isinstance(owner, IntegerIdentity):
+            keys = ["[OOV]"] + [str(i) for i in range(owner.num_buckets)]
+        else:
+            keys = [str(i) for i in range(len(vectors))]
+        return pd.DataFrame(vectors, index=pd.Index(keys, name=table))
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0]

@@ -1,0 +1,67 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import deepcross as dc
+from tests import helpers
+
+X = np.random.default_rng(0).normal(size=(5, 6)).astype("float32")
+
+
+def test_output_shape_and_dtype():
+    mlp = dc.layers.MLP([8, 3])
+    out = mlp(X)
+    assert tuple(out.shape) == (5, 3) == mlp.compute_output_shape((5, 6))
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+
+
+def test_exact_values_against_numpy():
+    mlp = dc.layers.MLP([4, 2], activation="tanh")
+    mlp.build((None, 6))
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in mlp.get_weights()]
+    mlp.set_weights(weights)
+    w1, b1, w2, b2 = weights
+    expected = np.tanh(np.tanh(X @ w1 + b1) @ w2 + b2)
+    np.testing.assert_allclose(ops.convert_to_numpy(mlp(X)), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"hidden_units": []}, "hidden_units=\\[\\]"),
+        ({"hidden_units": [4, 0]}, "hidden_units=\\[4, 0\\]"),
+        ({"hidden_units": "64"}, "hidden_units='64'"),
+        ({"hidden_units": [4], "dropout": -0.1}, "dropout=-0.1"),
+        ({"hidden_units": [4], "normalization": "weight"}, "normalization='weight'"),
+        ({"hidden_units": [4], "kernel_regularizer": "l7"}, "kernel_regularizer='l7'"),
+    ],
+)
+def test_invalid_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        dc.layers.MLP(**kwargs)
+
+
+def test_config_round_trip():
+    mlp = dc.layers.MLP([8, 4], dropout=0.1, normalization="batch", kernel_regularizer="l2")
+    mlp(X)
+    helpers.assert_config_round_trip(mlp, X)
+    assert mlp.get_config()["kernel_regularizer"]["class_name"] == "L2"
+
+
+def test_keras_round_trip_and_fit(tmp_path):
+    model = helpers.wrap(dc.layers.MLP([8, 8], normalization="layer"))
+    helpers.assert_fit_lowers_loss(model, X, X.sum(1, keepdims=True))
+    helpers.assert_keras_round_trip(model, X, tmp_path)
+
+
+def test_kernel_regularizer_adds_a_loss():
+    mlp = dc.layers.MLP([4], kernel_regularizer=keras.regularizers.L2(1.0))
+    mlp(X)
+    assert len(mlp.losses) == 1 and float(ops.convert_to_numpy(mlp.losses[0])) > 0
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision(policy):
+    helpers.assert_mixed_precision(lambda: dc.layers.MLP([4], normalization="batch"), X, policy)

@@ -1,0 +1,79 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import deepcross as dc
+from tests import helpers
+
+X = np.random.default_rng(0).normal(size=(5, 6)).astype("float32")
+
+
+def head_with_weights(task, **kwargs):
+    head = dc.layers.ScoringHead(task, **kwargs)
+    head.build((None, 6))
+    rng = np.random.default_rng(4)
+    w, b = (rng.normal(size=v.shape).astype("float32") for v in head.get_weights())
+    head.set_weights([w, b])
+    return head, X @ w + b
+
+
+def test_binary_is_sigmoid_of_a_linear_score():
+    head, logits = head_with_weights("binary")
+    out = ops.convert_to_numpy(head(X))
+    assert out.shape == (5, 1) == head.compute_output_shape((5, 6))
+    np.testing.assert_allclose(out, 1 / (1 + np.exp(-logits)), rtol=1e-5)
+
+
+def test_multiclass_is_softmax():
+    head, logits = head_with_weights("multiclass", num_classes=3)
+    out = ops.convert_to_numpy(head(X))
+    expected = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("task, kwargs", [("regression", {}), ("binary", {"from_logits": True})])
+def test_linear_outputs(task, kwargs):
+    head, logits = head_with_weights(task, **kwargs)
+    np.testing.assert_allclose(ops.convert_to_numpy(head(X)), logits, rtol=1e-5)
+
+
+def test_default_losses():
+    assert isinstance(dc.layers.ScoringHead().default_loss(), keras.losses.BinaryCrossentropy)
+    loss = dc.layers.ScoringHead("multiclass", num_classes=4, from_logits=True).default_loss()
+    assert isinstance(loss, keras.losses.SparseCategoricalCrossentropy)
+    assert loss.get_config()["from_logits"] is True
+    assert isinstance(dc.layers.ScoringHead("regression").default_loss(), keras.losses.MeanSquaredError)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        (("ranking",), {}, "task='ranking'"),
+        (("multiclass",), {}, "num_classes=None"),
+        (("multiclass",), {"num_classes": 1}, "num_classes=1"),
+        (("binary",), {"num_classes": 2}, "num_classes=2"),
+        (("binary",), {"from_logits": "yes"}, "from_logits='yes'"),
+    ],
+)
+def test_invalid_arguments(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        dc.layers.ScoringHead(*args, **kwargs)
+
+
+def test_config_round_trip():
+    head = dc.layers.ScoringHead("multiclass", num_classes=3, from_logits=True)
+    head(X)
+    helpers.assert_config_round_trip(head, X)
+
+
+def test_keras_round_trip_and_fit(tmp_path):
+    inputs = keras.Input(shape=(6,))
+    model = keras.Model(inputs, dc.layers.ScoringHead("binary")(inputs))
+    helpers.assert_fit_lowers_loss(model, X, (X[:, :1] > 0).astype("float32"), "binary_crossentropy")
+    helpers.assert_keras_round_trip(model, X, tmp_path)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision(policy):
+    helpers.assert_mixed_precision(lambda: dc.layers.ScoringHead(), X, policy)
