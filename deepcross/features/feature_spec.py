@@ -105,6 +105,11 @@ class FeatureSpec:
         """Names of the embedding tables, in order of first use."""
         return list(self._tables)
 
+    @property
+    def tables(self):
+        """Each table's name mapped to the first feature that declares it."""
+        return dict(self._tables)
+
     def table_size(self, table):
         """Rows of embedding table `table` (OOV slots included)."""
         return self._tables[table].table_size(self.vocabularies.get(table))
