@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test suite, once per Keras backend (BACKENDS="tensorflow jax torch" by default).
+# Arguments go to pytest.
+EXTRAS=dev,jax
+EXTRA_PACKAGES="torch==2.13.0"
+source "$(dirname "$0")/setup_env.sh"
+status=0
+for backend in ${BACKENDS:-tensorflow jax torch}; do
+  echo "=== KERAS_BACKEND=$backend"
+  KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -p no:cacheprovider "$@" || status=1
+done
+exit $status
