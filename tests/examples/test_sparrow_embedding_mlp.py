@@ -1,0 +1,63 @@
+"""The MovieLens example end to end on a small slice (real data when CI provides it)."""
+
+import importlib.util
+import json
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+
+from deepcross.datasets import movielens
+from tests.conftest import data_dir
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "sparrow_embedding_mlp.py"
+
+
+@pytest.fixture(scope="module")
+def example():
+    spec = importlib.util.spec_from_file_location("sparrow_embedding_mlp", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def source_args():
+    real = data_dir() / "ml-latest-small"
+    return ["--data-dir", str(real)] if real.exists() else ["--synthetic"]
+
+
+def test_example_end_to_end(example, tmp_path, capsys):
+    out = tmp_path / "run"
+    result = example.main(
+        source_args() + ["--limit", "8000", "--epochs", "2", "--out", str(out), "--json",
+                         "--rated-movies"]
+    )
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line == json.loads((out / "metrics.json").read_text()) == result
+    assert line["train_rows"] > 0 and line["test_rows"] > 0
+    assert 0.5 < line["roc_auc"] <= 1.0 and 0.0 < line["accuracy"] <= 1.0
+    assert line["train_examples_per_second"] > 0
+    for plot in ("training_curves.png", "roc_pr_calibration.png"):
+        assert (out / plot).stat().st_size > 10_000
+    # The saved model predicts from raw sample rows on its own.
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    data = movielens.load_movielens(str(data_dir())) if "--data-dir" in source_args() else (
+        movielens.synthetic_movielens(seed=42))
+    raw = movielens.build_samples(data.ratings.iloc[:500], data.movies).head(20)
+    scores = model.predict_raw(raw, verbose=0)
+    assert scores.shape == (len(raw), 1) and np.all((scores >= 0) & (scores <= 1))
+
+
+def test_example_on_ready_made_sample_files(example, tmp_path, capsys):
+    data = movielens.synthetic_movielens(num_ratings=6000, seed=1)
+    samples = movielens.build_samples(data.ratings, data.movies)
+    train, test = movielens.split_samples(samples, seed=1)
+    train.to_csv(tmp_path / "trainingSamples.csv", index=False)
+    test.to_csv(tmp_path / "testSamples.csv", index=False)
+    result = example.main(["--samples-dir", str(tmp_path), "--epochs", "1",
+                           "--model", "deep_crossing", "--out", str(tmp_path / "run")])
+    assert result["train_rows"] == len(train) and result["test_rows"] == len(test)
+    assert result["model"] == "deep_crossing"
+    printed = capsys.readouterr().out
+    assert printed.count("Predicted good rating: ") == 12
