@@ -4,7 +4,7 @@ import numbers
 
 import keras
 
-NORMALIZATIONS = (None, "batch", "layer")
+from deepcross.layers import _arguments
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -77,29 +77,17 @@ class MLP(keras.layers.Layer):
                 "hidden_units must be a non-empty sequence of positive integers, "
                 f"received hidden_units={hidden_units!r}"
             )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, numbers.Real)
-            or not 0 <= dropout < 1
-        ):
-            raise ValueError(
-                f"dropout must be a float in [0, 1), received dropout={dropout!r}"
-            )
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(
-                f"normalization must be one of {NORMALIZATIONS}, "
-                f"received normalization={normalization!r}"
-            )
+        _arguments.check_dropout_and_normalization(dropout, normalization)
         if not isinstance(use_bias, bool):
             raise ValueError(f"use_bias must be a bool, received use_bias={use_bias!r}")
         self.hidden_units = [int(u) for u in hidden_units]
-        self.activation = _get(keras.activations, "activation", activation)
+        self.activation = _arguments.get(keras.activations, "activation", activation)
         self.dropout = float(dropout)
         self.normalization = normalization
-        self.kernel_regularizer = _get(
+        self.kernel_regularizer = _arguments.get(
             keras.regularizers, "kernel_regularizer", kernel_regularizer
         )
-        self.kernel_initializer = _get(
+        self.kernel_initializer = _arguments.get(
             keras.initializers, "kernel_initializer", kernel_initializer
         )
         self.use_bias = use_bias
@@ -126,15 +114,8 @@ class MLP(keras.layers.Layer):
             dense.build(shape)
             shape = shape[:-1] + (units,)
             self.dense_layers.append(dense)
-            if self.normalization == "batch":
-                norm = keras.layers.BatchNormalization(
-                    name=f"batch_normalization_{i}", dtype=self.dtype_policy
-                )
-            elif self.normalization == "layer":
-                norm = keras.layers.LayerNormalization(
-                    name=f"layer_normalization_{i}", dtype=self.dtype_policy
-                )
-            if self.normalization is not None:
+            norm = _arguments.normalization_layer(self.normalization, f"_{i}", self.dtype_policy)
+            if norm is not None:
                 norm.build(shape)
                 self.norm_layers.append(norm)
             if self.dropout > 0:
@@ -183,13 +164,3 @@ class MLP(keras.layers.Layer):
         )
         return config
 
-
-def _get(module, name, identifier):
-    """`module.get(identifier)`, with an error that names the argument."""
-    try:
-        return module.get(identifier)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"{name} must be a name, config or object that {module.__name__}.get "
-            f"accepts, received {name}={identifier!r}"
-        ) from error

@@ -5,7 +5,7 @@ import numbers
 import keras
 from keras import ops
 
-NORMALIZATIONS = (None, "batch", "layer")
+from deepcross.layers import _arguments
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -75,28 +75,16 @@ class ResidualUnit(keras.layers.Layer):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
             raise ValueError(f"units must be a positive integer, received units={units!r}")
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, numbers.Real)
-            or not 0 <= dropout < 1
-        ):
-            raise ValueError(
-                f"dropout must be a float in [0, 1), received dropout={dropout!r}"
-            )
-        if normalization not in NORMALIZATIONS:
-            raise ValueError(
-                f"normalization must be one of {NORMALIZATIONS}, "
-                f"received normalization={normalization!r}"
-            )
+        _arguments.check_dropout_and_normalization(dropout, normalization)
         self.units = int(units)
-        self.activation = _get(keras.activations, "activation", activation)
+        self.activation = _arguments.get(keras.activations, "activation", activation)
         self.dropout = float(dropout)
         self.normalization = normalization
-        self.kernel_initializer = _get(
+        self.kernel_initializer = _arguments.get(
             keras.initializers, "kernel_initializer", kernel_initializer
         )
-        self.bias_initializer = _get(keras.initializers, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = _get(
+        self.bias_initializer = _arguments.get(keras.initializers, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = _arguments.get(
             keras.regularizers, "kernel_regularizer", kernel_regularizer
         )
 
@@ -123,15 +111,7 @@ class ResidualUnit(keras.layers.Layer):
             self.dropout_layer = keras.layers.Dropout(
                 self.dropout, name="dropout", dtype=self.dtype_policy
             )
-        self.norm = None
-        if self.normalization == "batch":
-            self.norm = keras.layers.BatchNormalization(
-                name="batch_normalization", dtype=self.dtype_policy
-            )
-        elif self.normalization == "layer":
-            self.norm = keras.layers.LayerNormalization(
-                name="layer_normalization", dtype=self.dtype_policy
-            )
+        self.norm = _arguments.normalization_layer(self.normalization, "", self.dtype_policy)
         if self.norm is not None:
             self.norm.build(input_shape)
         self.built = True
@@ -173,13 +153,3 @@ class ResidualUnit(keras.layers.Layer):
         )
         return config
 
-
-def _get(module, name, identifier):
-    """`module.get(identifier)`, with an error that names the argument."""
-    try:
-        return module.get(identifier)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"{name} must be a name, config or object that {module.__name__}.get "
-            f"accepts, received {name}={identifier!r}"
-        ) from error
