@@ -65,6 +65,9 @@ def log(args, *message):
 def load_samples(args):
     if args.samples_dir:
         folder = pathlib.Path(args.samples_dir)
+        missing = [f for f in ("trainingSamples.csv", "testSamples.csv") if not (folder / f).exists()]
+        if missing:
+            sys.exit(f"--samples-dir {folder}: no {' or '.join(missing)} there")
         train = movielens.read_samples(folder / "trainingSamples.csv")
         test = movielens.read_samples(folder / "testSamples.csv")
         movies = folder / "movies.csv"
@@ -111,7 +114,7 @@ def make_spec(rated_movies=False):
 
 def make_model(args, spec):
     if args.model == "deep_crossing":
-        return dc.models.DeepCrossing(spec, residual_units=(128, 128), dropout=0.2)
+        return dc.models.DeepCrossing(spec, residual_units=(256, 256), dropout=0.2)
     return dc.models.EmbeddingMLP(spec, hidden_units=(128, 128), dropout=0.2)
 
 
@@ -152,6 +155,7 @@ def evaluate(model, x, y):
 
 def write_plots(out, history, y, scores):
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -165,6 +169,10 @@ def write_plots(out, history, y, scores):
             if values:
                 ax.plot(range(1, len(values) + 1), values, marker="o",
                         label="validation" if split else "training")
+        if history.get("val_auc"):
+            best = int(np.argmax(history["val_auc"])) + 1
+            ax.axvline(best, color="gray", ls=":", label=f"kept (epoch {best})")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set(xlabel="epoch", ylabel=key, title=f"Training curve: {key}")
         ax.legend()
     fig.tight_layout()
@@ -265,6 +273,9 @@ def main(argv=None):
     log(args, f"\nMovies nearest to {probe} ({titles.get(int(probe), '?')}) by learned embedding:")
     for movie_id, title, similarity in neighbours:
         log(args, f"  {movie_id:>7}  {similarity:+.3f}  {title}")
+    log(args, "(User and movie vectors live in separate tables that only meet inside the MLP, "
+        "so their axes are unrelated: compare movies with movies, never users with movies. "
+        "See docs/movielens.md.)")
 
     result = {
         "model": args.model,
