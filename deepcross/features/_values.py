@@ -115,11 +115,13 @@ def to_float(values, feature, default, row_offset=0):
         missing = np.isnan(parsed)
     else:
         series = pd.Series(values, dtype=object)
-        blank = series.isna().to_numpy() | (series.astype(str).str.strip() == "").to_numpy()
+        text = series.astype(str).str.strip()
+        # None, NaN, "" and the text "nan" (as pandas writes NaN to a CSV) are missing.
+        blank = series.isna().to_numpy() | text.isin(["", "nan", "NaN"]).to_numpy()
         parsed = pd.to_numeric(series.where(~blank, None), errors="coerce").to_numpy(
             dtype=np.float64
         )
-        bad = np.flatnonzero(np.isnan(parsed) & ~blank & (series.astype(str) != "nan"))
+        bad = np.flatnonzero(np.isnan(parsed) & ~blank)
         if len(bad):
             row = int(bad[0])
             raise ValueError(

@@ -6,9 +6,9 @@ import deepcross as dc
 
 def test_missing_values_take_the_default():
     feature = dc.Numeric("count", default=-1.0)
-    out = feature.to_values({"count": np.array(["3", "", None, "2.5", np.nan], object)})
-    assert out.dtype == np.float32 and out.shape == (5, 1)
-    assert out[:, 0].tolist() == [3.0, -1.0, -1.0, 2.5, -1.0]
+    out = feature.to_values({"count": np.array(["3", "", None, "2.5", np.nan, "NaN"], object)})
+    assert out.dtype == np.float32 and out.shape == (6, 1)
+    assert out[:, 0].tolist() == [3.0, -1.0, -1.0, 2.5, -1.0, -1.0]
 
 
 def test_missing_value_without_default_names_feature_and_row():
