@@ -102,7 +102,7 @@ def to_keys(values):
     return keys, missing
 
 
-def to_float(values, feature, default, row_offset=0):
+def to_float(values, feature, default):
     """Converts raw numeric values to float64, filling missing values with `default`.
 
     Raises:
@@ -125,7 +125,7 @@ def to_float(values, feature, default, row_offset=0):
         if len(bad):
             row = int(bad[0])
             raise ValueError(
-                f"Feature '{feature}' is numeric but row {row + row_offset} holds "
+                f"Feature '{feature}' is numeric but row {row} holds "
                 f"{values[row]!r}, which is not a number ({len(bad)} such rows in all)"
             )
         missing = np.isnan(parsed)
@@ -134,7 +134,7 @@ def to_float(values, feature, default, row_offset=0):
             row = int(np.flatnonzero(missing)[0])
             raise ValueError(
                 f"Feature '{feature}' has a missing value (NaN or empty) at row "
-                f"{row + row_offset} and declares no default; give it `default=` to fill "
+                f"{row} and declares no default; give it `default=` to fill "
                 f"missing values ({int(missing.sum())} missing rows in all)"
             )
         parsed = np.where(missing, default, parsed)

@@ -221,9 +221,7 @@ class CategoricalFeature:
 def _jsonable(value):
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return _values.jsonable_scalar(value)
 
 
 def oov_rows(keys, num_oov):
