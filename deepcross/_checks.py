@@ -1,0 +1,74 @@
+"""Argument checks shared by the whole package: one spelling of each, one message format.
+
+Each check raises `ValueError("<owner>: <arg> must be ..., received <arg>=<value>")`, where the
+owner prefix (e.g. `"Feature 'movieId'"`) is left out when the check is about a layer's own
+constructor argument.
+"""
+
+import numbers
+import re
+
+# A name that every backend accepts as a Keras input, layer or variable name.
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _fail(owner, arg, value, what):
+    prefix = f"{owner}: " if owner else ""
+    raise ValueError(f"{prefix}{arg} must be {what}, received {arg}={value!r}")
+
+
+def is_int(value):
+    """True for Python and numpy integers, False for bools."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def positive_int(value, arg, owner=None):
+    """Returns `value` as an int, or raises when it is not a positive integer (bools refused)."""
+    if not is_int(value) or value <= 0:
+        _fail(owner, arg, value, "a positive integer")
+    return int(value)
+
+
+def positive_ints(value, arg, owner=None):
+    """An int or a non-empty sequence of positive ints, as a tuple of ints."""
+    if is_int(value):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        _fail(owner, arg, value, "a positive integer or a non-empty sequence of them")
+    items = tuple(value)
+    if not items or not all(is_int(v) and v > 0 for v in items):
+        _fail(owner, arg, value, "a positive integer or a non-empty sequence of them")
+    return tuple(int(v) for v in items)
+
+
+def fraction(value, arg, owner=None):
+    """A float in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        _fail(owner, arg, value, "a float in [0, 1)")
+    return float(value)
+
+
+def boolean(value, arg, owner=None):
+    if not isinstance(value, bool):
+        _fail(owner, arg, value, "a bool")
+    return value
+
+
+def one_of(value, choices, arg, owner=None):
+    if value not in choices:
+        _fail(owner, arg, value, f"one of {choices}")
+    return value
+
+
+def name(value, arg="name", owner=None):
+    """A feature or table name that every backend accepts (ASCII letters, digits, `_`)."""
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
+        _fail(
+            owner,
+            arg,
+            value,
+            "a string of ASCII letters, digits and '_' that starts with a letter (it names "
+            "model inputs and layers on every backend; a column with another name can be "
+            "read with columns=[...])",
+        )
+    return value
