@@ -274,6 +274,10 @@ class FeatureSpec:
         spec.statistics = {k: dict(v) for k, v in config.get("statistics", {}).items()}
         return spec
 
+    def copy(self):
+        """A deep, independent copy: later changes to either spec leave the other as it is."""
+        return type(self).from_config(self.get_config())
+
     def to_json(self):
         return json.dumps(self.get_config())
 
