@@ -1,25 +1,31 @@
 """deepcross: Keras 3 layers for Embedding+MLP ranking models, after Deep Crossing."""
 
 from deepcross import datasets
+from deepcross import features
 from deepcross import layers
 from deepcross import models
 from deepcross.features import Bucketized
 from deepcross.features import Categorical
+from deepcross.features import Crossed
 from deepcross.features import FeatureSpec
 from deepcross.features import Hashed
 from deepcross.features import IntegerIdentity
 from deepcross.features import Numeric
+from deepcross.features import Table
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Bucketized",
     "Categorical",
+    "Crossed",
     "FeatureSpec",
     "Hashed",
     "IntegerIdentity",
     "Numeric",
+    "Table",
     "datasets",
+    "features",
     "layers",
     "models",
 ]

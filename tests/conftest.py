@@ -56,8 +56,17 @@ def make_frame(n=256, seed=0):
     )
 
 
+def encode(feature, data):
+    """One feature's model input and counts for raw `data`, through a one-feature spec."""
+    spec = dc.FeatureSpec([feature])
+    if not spec.is_adapted:
+        spec.adapt(data)
+    arrays, counts = spec.transform(data, return_counts=True)
+    return arrays[feature.name], counts[feature.name]
+
+
 def make_spec():
-    genre = {"table": "genre", "vocabulary": GENRES, "dim": 3}
+    genre = {"table": dc.Table("genre", dim=3), "vocabulary": GENRES}
     return dc.FeatureSpec(
         [
             dc.Categorical("movieId", dim=4),
@@ -65,8 +74,8 @@ def make_spec():
             dc.Categorical(
                 "userGenre", columns=["userGenre1", "userGenre2", "userGenre3"], **genre
             ),
-            dc.Numeric("ratingCount", normalization="log1p"),
-            dc.Numeric("avgRating", normalization="standardize"),
+            dc.Numeric("ratingCount", scaling="log1p"),
+            dc.Numeric("avgRating", scaling="standardize"),
         ]
     )
 

@@ -1,4 +1,4 @@
-"""Categorical feature looked up in a vocabulary, given or learned from data."""
+"""Categorical: a categorical feature looked up in a vocabulary, given or learned."""
 
 import dataclasses
 
@@ -6,10 +6,11 @@ import keras
 import numpy as np
 import pandas as pd
 
-from deepcross.features import _values
+from deepcross import _checks
+from deepcross.features import values
 from deepcross.features.categorical_feature import CategoricalFeature
-from deepcross.features.categorical_feature import check_positive_int
-from deepcross.features.categorical_feature import oov_rows
+from deepcross.features.categorical_feature import hash_rows
+from deepcross.features.feature import jsonable
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -17,109 +18,132 @@ from deepcross.features.categorical_feature import oov_rows
 class Categorical(CategoricalFeature):
     """A categorical feature whose values are looked up in a vocabulary.
 
-    The vocabulary is either given (`vocabulary=[...]`, strings or integers) or learned by
+    The vocabulary is either given (`vocabulary=[...]`, strings or numbers) or learned by
     `FeatureSpec.adapt` (`vocabulary=None`): values seen at least `min_count` times, most
     frequent first, ties in key order, at most `max_tokens` of them. Table rows
     `0..num_oov-1` hold out-of-vocabulary values: an unseen value lands there (hashed over
-    the slots when `num_oov > 1`), never on another value's row. Values are compared by
-    their text, so `349`, `349.0` and `"349"` are one value.
+    the slots when `num_oov > 1`), never on another value's row. Values are compared as
+    keys (`values.to_keys`), so `349`, `349.0` and `"349"` are one value.
 
     Args:
-        name: str. The feature's name. See `CategoricalFeature` for `columns`, `combiner`,
-            `dim`, `table`, `max_values` and `separator`.
-        vocabulary: sequence of str or int, or None. The known values; None learns them in
-            `FeatureSpec.adapt`. Defaults to None.
+        name: str. The feature's name. See `CategoricalFeature` for `columns`,
+            `max_values`, `separator`, and `EmbeddedFeature` for `dim`, `table`, `combiner`.
+        vocabulary: sequence of str or numbers, or None. The known values; None learns them
+            in `FeatureSpec.adapt`. Defaults to None.
         max_tokens: int or None. Largest learned vocabulary (OOV slots not counted).
             Defaults to None, no limit.
         min_count: int. A value must occur this often to enter a learned vocabulary.
             Defaults to 1.
-        num_oov: int. Out-of-vocabulary slots. Defaults to 1.
+        num_oov: int. Out-of-vocabulary rows. Defaults to 1.
 
     Example:
 
     ```python
     genre = dc.Categorical("genre", vocabulary=["Action", "Comedy"], dim=4)
-    genre.to_rows({"genre": np.array(["Comedy", "Western", ""])}, None)[0]
-    # array([[ 2], [ 0], [-1]]): Comedy, out of vocabulary, missing
+    spec = dc.FeatureSpec([genre])
+    spec.transform({"genre": ["Comedy", "Western", ""]})["genre"]
+    # [[2], [0], [-1]]: Comedy, out of vocabulary, missing
     ```
     """
 
+    _: dataclasses.KW_ONLY
     vocabulary: tuple | None = dataclasses.field(default=None, repr=False)
     max_tokens: int | None = None
     min_count: int = 1
     num_oov: int = 1
 
-    TABLE_ARGS = ("dim", "vocabulary", "max_tokens", "min_count", "num_oov")
-
     def __post_init__(self):
         super().__post_init__()
+        owner = f"Feature '{self.name}'"
         if self.vocabulary is not None:
-            if isinstance(self.vocabulary, str):
-                raise ValueError(
-                    f"Feature '{self.name}': vocabulary must be a sequence of values, "
-                    f"received the string {self.vocabulary!r}"
+            if isinstance(self.vocabulary, (str, bytes)) or not hasattr(self.vocabulary, "__iter__"):
+                raise self.error(
+                    f"vocabulary must be a sequence of values, received {self.vocabulary!r}"
                 )
-            self.vocabulary = tuple(_values.jsonable_scalar(v) for v in self.vocabulary)
-            if not self.vocabulary:
-                raise ValueError(
-                    f"Feature '{self.name}': vocabulary must not be empty, received []"
-                )
-            keys, missing = _values.to_keys(np.asarray(self.vocabulary, dtype=object))
+            vocabulary = tuple(jsonable(v) for v in self.vocabulary)
+            if not vocabulary:
+                raise self.error("vocabulary must not be empty, received []")
+            keys, missing = values.to_keys(values.objects(vocabulary), self.name)
             if missing.any():
-                raise ValueError(
-                    f"Feature '{self.name}': vocabulary holds a missing value (None, NaN or "
-                    f"''), received {self.vocabulary[int(np.flatnonzero(missing)[0])]!r}"
+                raise self.error(
+                    "vocabulary holds a missing value (None, NaN or ''), received "
+                    f"{vocabulary[int(np.flatnonzero(missing)[0])]!r}"
                 )
             duplicated = pd.Series(keys).duplicated()
             if duplicated.any():
-                raise ValueError(
-                    f"Feature '{self.name}': vocabulary holds {keys[duplicated.idxmax()]!r} "
-                    "more than once"
+                raise self.error(
+                    f"vocabulary holds {vocabulary[int(duplicated.idxmax())]!r} twice "
+                    f"(as key {keys[int(duplicated.idxmax())]!r})"
                 )
+            self.vocabulary = vocabulary
         if self.max_tokens is not None:
-            check_positive_int(self.name, "max_tokens", self.max_tokens)
-        check_positive_int(self.name, "min_count", self.min_count)
-        check_positive_int(self.name, "num_oov", self.num_oov)
+            self.max_tokens = _checks.positive_int(self.max_tokens, "max_tokens", owner)
+        self.min_count = _checks.positive_int(self.min_count, "min_count", owner)
+        self.num_oov = _checks.positive_int(self.num_oov, "num_oov", owner)
+
+    # --- Learning the vocabulary: key counts, merged by addition ------------------------------
 
     @property
-    def learns_vocabulary(self):
-        return self.vocabulary is None
+    def state_key(self):
+        return self.table.name if self.vocabulary is None else None
 
-    def learn_vocabulary(self, counts):
-        """The learned vocabulary from a Series of counts indexed by key."""
+    def table_config(self):
+        return super().table_config() | {
+            "vocabulary": jsonable(self.vocabulary),
+            "max_tokens": self.max_tokens,
+            "min_count": self.min_count,
+            "num_oov": self.num_oov,
+        }
+
+    def summarize(self, columns, num_rows):
+        keys, missing, _, _, _ = self.keys(columns, num_rows)
+        return pd.Series(keys[~missing], dtype=object).value_counts(sort=False)
+
+    def merge(self, a, b):
+        return a.add(b, fill_value=0).astype(np.int64)
+
+    def finish(self, counts):
         counts = counts[counts >= self.min_count]
         order = np.lexsort((counts.index.to_numpy(dtype=str), -counts.to_numpy()))
         vocabulary = [str(k) for k in counts.index.to_numpy()[order]]
         if self.max_tokens is not None:
             vocabulary = vocabulary[: self.max_tokens]
         if not vocabulary:
-            raise ValueError(
-                f"Feature '{self.name}' learned an empty vocabulary: no value occurs "
-                f"min_count={self.min_count} times in the data"
+            raise self.error(
+                f"learned an empty vocabulary: no value occurs min_count={self.min_count} "
+                "times in the data"
             )
         return vocabulary
 
-    def table_size(self, vocabulary):
-        return self.num_oov + len(self._vocabulary(vocabulary))
+    # --- Keys to rows -------------------------------------------------------------------------
 
     def _vocabulary(self, learned):
         if self.vocabulary is not None:
             return self.vocabulary
         if learned is None:
-            raise ValueError(
-                f"Feature '{self.name}' learns its vocabulary from data: call "
-                "spec.adapt(data) before building a model or transforming data"
+            raise self.error(
+                "learns its vocabulary from data: call spec.adapt(data) before building a "
+                "model or transforming data"
             )
         return learned
 
-    def index(self, learned):
-        """A pandas Index of the vocabulary keys, for vectorized hash lookups."""
-        keys, _ = _values.to_keys(np.asarray(self._vocabulary(learned), dtype=object))
-        return pd.Index(keys)
+    def prepare(self, learned):
+        """A pandas Index of the vocabulary's keys, for vectorized lookups."""
+        vocabulary = values.objects(self._vocabulary(learned))
+        return pd.Index(values.to_keys(vocabulary, self.name)[0])
 
-    def lookup(self, keys, vocabulary):
-        index = vocabulary if isinstance(vocabulary, pd.Index) else self.index(vocabulary)
+    def lookup(self, keys, index):
         rows = index.get_indexer(keys)
         oov = rows < 0
-        rows = np.where(oov, oov_rows(keys, self.num_oov), rows + self.num_oov)
-        return rows, oov
+        if self.num_oov == 1:
+            spill = np.zeros(len(keys), dtype=np.int64)
+        else:
+            spill = hash_rows(keys, self.num_oov)
+        return np.where(oov, spill, rows + self.num_oov), oov
+
+    def table_rows(self, learned):
+        return self.num_oov + len(self._vocabulary(learned))
+
+    def row_keys(self, learned):
+        oov = ["[OOV]"] if self.num_oov == 1 else [f"[OOV{i}]" for i in range(self.num_oov)]
+        return oov + list(self.prepare(learned))

@@ -3,96 +3,99 @@
 import json
 
 import keras
-import numpy as np
-import pandas as pd
 
-from deepcross.features import _values
-from deepcross.features.bucketized import Bucketized
-from deepcross.features.categorical import Categorical
-from deepcross.features.categorical_feature import CategoricalFeature
-from deepcross.features.hashed import Hashed
-from deepcross.features.integer_identity import IntegerIdentity
-from deepcross.features.numeric import Numeric
-
-FEATURE_KINDS = {cls.__name__: cls for cls in (Categorical, IntegerIdentity, Hashed, Numeric, Bucketized)}
+from deepcross.features import values
+from deepcross.features.feature import Feature
+from deepcross.features.table import Table
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
 class FeatureSpec:
     """Declares every input feature of a model and turns raw data into model inputs.
 
-    The first of Deep Crossing's five stages. A spec lists features of five kinds:
-    `Categorical` (a vocabulary, given or learned), `IntegerIdentity`, `Hashed`, `Numeric`
-    and `Bucketized`. `adapt` learns what the features need from data (vocabularies,
-    normalization statistics) in one pass; `transform` maps raw values (strings and
-    numbers as they are in a CSV) to the arrays the model takes: int32 table rows for
-    categorical features (-1 where a value is missing) and float32 values for numeric ones.
+    The first of Deep Crossing's five stages. A spec holds features of any kind:
+    `Categorical` (a vocabulary, given or learned), `IntegerIdentity`, `Hashed`, `Crossed`,
+    `Numeric`, `Bucketized`, or a kind of your own (see `Feature`). `adapt` learns what the
+    features need from data (vocabularies, statistics) in one pass; `transform` maps raw
+    values (strings and numbers as they are in a CSV or a JSON request) to the arrays the
+    model takes: int32 table rows (-1 where a slot is empty) and float32 values.
 
     String lookup happens here, in vectorized numpy/pandas, rather than inside the model:
-    Keras' `StringLookup` runs TensorFlow and cannot sit in a JAX or PyTorch graph. The spec
-    is part of every deepcross model's config, so a saved model carries its vocabularies and
-    statistics and `model.predict_raw(raw_data)` works after loading.
+    Keras' `StringLookup` runs TensorFlow and cannot sit in a JAX or PyTorch graph. Every
+    deepcross layer and model keeps its own copy of the spec, taken when it is made, and
+    its config carries it, so a saved model predicts from raw values after loading.
 
     Args:
-        features: sequence of feature objects. Names must be unique; features that name the
-            same `table` must declare the same table arguments.
+        features: sequence of `Feature`. Names must be unique; features that share a
+            `Table` must map values to rows the same way (same kind and vocabulary).
 
     Example:
 
     ```python
+    genre = dc.Table("genre", dim=8)
     spec = dc.FeatureSpec([
         dc.Categorical("movieId", dim=16),
-        dc.Categorical("genre", columns=["genre1", "genre2"], table="genre", dim=8),
-        dc.Numeric("rating_count", normalization="log1p"),
-    ])
-    spec.adapt(train_df)
+        dc.Categorical("genre", columns=["genre1", "genre2"], table=genre),
+        dc.Numeric("ratingCount", scaling="log1p"),
+    ]).adapt(train_df)
     inputs = spec.transform(test_df)  # {"movieId": int32 (n, 1), "genre": (n, 2), ...}
     ```
     """
 
     def __init__(self, features):
+        if isinstance(features, Feature):
+            features = [features]
         features = list(features)
         if not features:
             raise ValueError("A FeatureSpec needs at least one feature, received []")
-        names = set()
-        tables = {}
+        names, tables, owners, state_kinds = set(), {}, {}, {}
         for feature in features:
-            if not isinstance(feature, (CategoricalFeature, Numeric)):
+            if not isinstance(feature, Feature):
                 raise ValueError(
-                    "FeatureSpec takes feature objects (dc.Categorical, dc.IntegerIdentity, "
-                    f"dc.Hashed, dc.Numeric, dc.Bucketized), received {feature!r}"
+                    "FeatureSpec takes deepcross features (dc.Categorical, dc.Numeric, ... or "
+                    f"a dc.features.Feature subclass), received {feature!r}"
+                )
+            cls = type(feature)
+            if keras.saving.get_registered_object(keras.saving.get_registered_name(cls)) is not cls:
+                raise ValueError(
+                    f"Feature '{feature.name}' is a {cls.__name__}, which is not registered: "
+                    "decorate it with @keras.saving.register_keras_serializable() so that "
+                    "saved models can rebuild it"
                 )
             if feature.name in names:
                 raise ValueError(f"Feature names must be unique: '{feature.name}' appears twice")
             names.add(feature.name)
-            if not isinstance(feature, (CategoricalFeature, Bucketized)):
+            key = feature.state_key
+            if key is not None and state_kinds.setdefault(key, cls) is not cls:
+                raise ValueError(
+                    f"Feature '{feature.name}' keeps what it learns under '{key}', as does a "
+                    f"{state_kinds[key].__name__} feature; rename the feature or its table"
+                )
+            if feature.table is None:
                 continue
-            owner = tables.setdefault(feature.table_name, feature)
-            if isinstance(feature, Bucketized) and owner is not feature:
+            table = feature.table
+            owner = owners.setdefault(table.name, feature)
+            if tables.setdefault(table.name, table) != table:
                 raise ValueError(
-                    f"Table '{feature.table_name}' of Bucketized feature '{feature.name}' "
-                    f"clashes with the table of feature '{owner.name}'"
+                    f"Two different tables are named '{table.name}': {tables[table.name]!r} "
+                    f"and {table!r} (of feature '{feature.name}'); to share one table, pass the "
+                    "same dc.Table to both features"
                 )
-            if isinstance(owner, Bucketized) and owner is not feature:
-                raise ValueError(
-                    f"Feature '{feature.name}' uses table '{feature.table_name}', which "
-                    f"belongs to Bucketized feature '{owner.name}'"
-                )
-            if owner is not feature and owner.table_config() != feature.table_config():
+            if owner.table_config() != feature.table_config():
                 theirs, mine = owner.table_config(), feature.table_config()
                 diff = sorted(k for k in theirs.keys() | mine.keys() if theirs.get(k) != mine.get(k))
                 raise ValueError(
-                    f"Features '{owner.name}' and '{feature.name}' share table "
-                    f"'{feature.table_name}' but declare different {', '.join(diff)}: "
+                    f"Features '{owner.name}' and '{feature.name}' share table '{table.name}' "
+                    "but map values to rows differently: "
                     + "; ".join(f"{k}={theirs.get(k)!r} vs {mine.get(k)!r}" for k in diff)
                 )
         self.features = features
         self._tables = tables
-        self.vocabularies = {}
-        self.statistics = {}
-        self._indexes = {}
+        self._owners = owners
+        self.learned = {}
+        self._prepared = {}
 
-    # --- Structure --------------------------------------------------------------------------
+    # --- Structure ----------------------------------------------------------------------------
 
     def __getitem__(self, name):
         for feature in self.features:
@@ -101,177 +104,154 @@ class FeatureSpec:
         raise KeyError(f"No feature named '{name}' in this spec")
 
     @property
-    def table_names(self):
-        """Names of the embedding tables, in order of first use."""
-        return list(self._tables)
-
-    @property
     def tables(self):
-        """Each table's name mapped to the first feature that declares it."""
+        """Each embedding table's name mapped to its `Table`, in order of first use."""
         return dict(self._tables)
 
-    def table_size(self, table):
-        """Rows of embedding table `table` (OOV slots included)."""
-        return self._tables[table].table_size(self.vocabularies.get(table))
+    @property
+    def table_names(self):
+        return list(self._tables)
+
+    def _learned(self, feature):
+        return self.learned.get(feature.state_key) if feature.state_key else None
+
+    def table_rows(self, table):
+        """Rows of embedding table `table` (out-of-vocabulary rows included)."""
+        owner = self._owners[table]
+        return owner.table_rows(self._learned(owner))
+
+    def row_keys(self, table):
+        """A label per row of `table`: `"[OOV]"`, then vocabulary keys, ids or bins."""
+        owner = self._owners[table]
+        return owner.row_keys(self._learned(owner))
 
     def embedding_dim(self, table):
         """Width of embedding table `table`, with `dim="auto"` resolved."""
-        return self._tables[table].embedding_dim(self.vocabularies.get(table))
+        return self._tables[table].resolved_dim(self.table_rows(table))
 
     def output_dim(self, feature):
         """Width of `feature`'s slice of the stacked vector."""
-        if isinstance(feature, str):
-            feature = self[feature]
-        if isinstance(feature, (CategoricalFeature, Bucketized)):
-            return self.embedding_dim(feature.table_name)
-        return 1
+        feature = self[feature] if isinstance(feature, str) else feature
+        return feature.output_dim(self._learned(feature))
 
     @property
     def is_adapted(self):
-        """True when every vocabulary and statistic the features need has been learned."""
-        return all(
-            t in self.vocabularies for t, f in self._tables.items() if getattr(f, "learns_vocabulary", False)
-        ) and all(
-            f.name in self.statistics
-            for f in self.features
-            if isinstance(f, Numeric) and f.learns_statistics
-        )
+        """True when everything the features learn from data has been learned."""
+        return all(f.state_key in self.learned for f in self.features if f.state_key)
 
     def make_inputs(self):
-        """One `keras.Input` per feature, named after it: int32 rows or float32 values."""
-        inputs = {}
-        for feature in self.features:
-            if isinstance(feature, CategoricalFeature):
-                inputs[feature.name] = keras.Input(
-                    shape=(feature.length,), dtype="int32", name=feature.name
-                )
-            else:
-                inputs[feature.name] = keras.Input(shape=(1,), dtype="float32", name=feature.name)
-        return inputs
+        """One `keras.Input` per feature, named after it, in declaration order."""
+        return {
+            f.name: keras.Input(shape=f.input_shape, dtype=f.input_dtype, name=f.name)
+            for f in self.features
+        }
 
-    # --- Learning from data ---------------------------------------------------------------
+    # --- Learning from data -----------------------------------------------------------------
 
     def adapt(self, data):
-        """Learns vocabularies and normalization statistics from data, in one pass.
+        """Learns vocabularies and statistics from data, in one pass.
 
         Args:
-            data: a pandas DataFrame, a dict of numpy arrays, or a `tf.data.Dataset` of
-                dicts (or `(dict, label)` pairs), batched.
+            data: raw data: a pandas DataFrame, a dict of columns, a list of records, a
+                batched `tf.data.Dataset` of dicts (or `(dict, label)` pairs), or any other
+                iterable of such chunks (e.g. `pd.read_csv(path, chunksize=100_000)`). Each
+                chunk is summarized, and the summaries merged; the result does not depend
+                on how the data is cut into chunks.
 
         Returns:
             The spec itself, so `spec = dc.FeatureSpec([...]).adapt(df)` reads well.
         """
-        counts = {}
-        moments = {}
-        for chunk in _values.iter_chunks(data):
+        states, seen = {}, False
+        for chunk in values.iter_chunks(data):
+            columns, num_rows = values.as_columns(chunk)
+            seen = True
             for feature in self.features:
-                if isinstance(feature, CategoricalFeature):
-                    if feature.learns_vocabulary:
-                        table = feature.table_name
-                        new = feature.count_values(chunk)
-                        counts[table] = new if table not in counts else counts[table].add(new, fill_value=0)
-                elif feature.learns_statistics:
-                    values = feature.parse(chunk, fill=False)
-                    values = values[~np.isnan(values)]
-                    moments[feature.name] = _merge_moments(moments.get(feature.name), values)
-                else:
-                    feature.parse(chunk)  # Validates the column even when nothing is learned.
-        for table, table_counts in counts.items():
-            self.vocabularies[table] = self._tables[table].learn_vocabulary(table_counts)
-        for name, (count, mean, m2, low, high) in moments.items():
-            if count == 0:
-                raise ValueError(f"Feature '{name}' has no values to learn statistics from")
-            self.statistics[name] = {
-                "count": int(count),
-                "mean": float(mean),
-                "variance": float(m2 / count),
-                "min": float(low),
-                "max": float(high),
-            }
-        self._indexes = {}
+                for name in feature.source_columns:
+                    values.column(columns, name, feature.name)
+                key = feature.state_key
+                if key is None:
+                    continue
+                state = feature.summarize(columns, num_rows)
+                states[key] = state if key not in states else feature.merge(states[key], state)
+        if not seen:
+            raise ValueError("adapt received no data: the iterable of chunks was empty")
+        learned = {}
+        for feature in self.features:
+            key = feature.state_key
+            if key is not None and key not in learned:
+                learned[key] = feature.finish(states[key])
+        self.learned = learned
+        self._prepared = {}
         return self
 
-    # --- Raw data to model inputs ---------------------------------------------------------
+    # --- Raw data to model inputs -------------------------------------------------------------
 
     def transform(self, data, return_counts=False):
         """Maps raw data to the model's inputs.
 
         Args:
-            data: a pandas DataFrame or a dict of arrays with the features' columns.
-            return_counts: bool. Also return, per categorical feature, how many values were
-                present, missing, out of vocabulary and truncated. Defaults to False.
+            data: raw rows: a pandas DataFrame, a dict of columns (or of scalars, one row), a
+                list of records (dicts), or a pandas Series (one row).
+            return_counts: bool. Also return, per feature, how many values were present
+                (`values`), missing, out of vocabulary (`oov`), cut off (`truncated`) or
+                non-finite (`nonfinite`), as the kind counts them. Defaults to False.
 
         Returns:
-            A dict of numpy arrays keyed by feature name: int32 `(rows, length)` table rows
-            for categorical features, -1 marking a missing value; float32 `(rows, 1)` for
-            numeric ones. With `return_counts`, a tuple `(arrays, counts)`.
+            A dict of numpy arrays keyed by feature name, `(rows, *input_shape)`: int32
+            table rows (-1 where empty), float32 values. With `return_counts`, a tuple
+            `(arrays, counts)`. Zero rows give zero-row arrays.
         """
+        unadapted = [f.name for f in self.features if f.state_key and f.state_key not in self.learned]
+        if unadapted:
+            raise ValueError(
+                f"Feature '{unadapted[0]}' learns from data (a vocabulary or statistics), and "
+                f"this spec was not adapted: call spec.adapt(data) first (unadapted: {unadapted})"
+            )
+        columns, num_rows = values.as_columns(data)
         arrays, counts = {}, {}
         for feature in self.features:
-            if isinstance(feature, CategoricalFeature):
-                arrays[feature.name], counts[feature.name] = feature.to_rows(
-                    data, self._lookup_table(feature)
-                )
-            else:
-                arrays[feature.name] = feature.to_values(data)
+            if feature.name not in self._prepared:
+                self._prepared[feature.name] = feature.prepare(self._learned(feature))
+            arrays[feature.name], counts[feature.name] = feature.encode(
+                columns, num_rows, self._prepared[feature.name]
+            )
         return (arrays, counts) if return_counts else arrays
-
-    def _lookup_table(self, feature):
-        """The vocabulary a feature's `lookup` takes: a cached pandas Index, or None."""
-        table = feature.table_name
-        if not isinstance(feature, Categorical):
-            return None
-        if table not in self._indexes:
-            self._indexes[table] = feature.index(self.vocabularies.get(table))
-        return self._indexes[table]
 
     # --- Serialization ----------------------------------------------------------------------
 
     def get_config(self):
-        """A JSON-ready dict: features, shared tables written once, and what was learned."""
-        tables = {}
-        for name, owner in self._tables.items():
-            if isinstance(owner, CategoricalFeature):
-                tables[name] = owner.table_config()
-                if name in self.vocabularies:
-                    tables[name]["learned_vocabulary"] = list(self.vocabularies[name])
+        """A JSON-ready dict: features, each shared table written once, what was learned."""
         features = []
         for feature in self.features:
-            if isinstance(feature, CategoricalFeature):
-                config = feature.feature_config()
-            else:
-                config = feature.get_config()
-            features.append({"kind": type(feature).__name__} | config)
+            config = feature.get_config()
+            if feature.table is not None:
+                config["table"] = feature.table.name
+            features.append(
+                {"class_name": keras.saving.get_registered_name(type(feature)), "config": config}
+            )
         return {
             "features": features,
-            "tables": tables,
-            "statistics": {k: dict(v) for k, v in self.statistics.items()},
+            "tables": {name: table.get_config() for name, table in self._tables.items()},
+            "learned": json.loads(json.dumps(self.learned)),
         }
 
     @classmethod
     def from_config(cls, config):
-        tables = config.get("tables", {})
+        tables = {name: Table.from_config(c) for name, c in config.get("tables", {}).items()}
         features = []
-        for feature_config in config["features"]:
-            feature_config = dict(feature_config)
-            kind = feature_config.pop("kind")
-            if kind not in FEATURE_KINDS:
-                raise ValueError(f"Unknown feature kind {kind!r} in config; known: {sorted(FEATURE_KINDS)}")
-            feature_cls = FEATURE_KINDS[kind]
-            if issubclass(feature_cls, CategoricalFeature):
-                table = feature_config.get("table") or feature_config["name"]
-                table_config = {
-                    k: v for k, v in tables[table].items() if k not in ("kind", "learned_vocabulary")
-                }
-                feature_config |= table_config
-            features.append(feature_cls(**feature_config))
+        for entry in config["features"]:
+            kind = keras.saving.get_registered_object(entry["class_name"])
+            if kind is None:
+                raise ValueError(
+                    f"Unknown feature kind {entry['class_name']!r}: import the module that "
+                    "registers it (keras.saving.register_keras_serializable) before loading"
+                )
+            feature_config = dict(entry["config"])
+            if isinstance(feature_config.get("table"), str):
+                feature_config["table"] = tables[feature_config["table"]]
+            features.append(kind.from_config(feature_config))
         spec = cls(features)
-        spec.vocabularies = {
-            name: list(table["learned_vocabulary"])
-            for name, table in tables.items()
-            if "learned_vocabulary" in table
-        }
-        spec.statistics = {k: dict(v) for k, v in config.get("statistics", {}).items()}
+        spec.learned = dict(config.get("learned", {}))
         return spec
 
     def copy(self):
@@ -290,25 +270,3 @@ class FeatureSpec:
 
     def __repr__(self):
         return f"FeatureSpec({', '.join(f.name for f in self.features)})"
-
-
-def _merge_moments(state, values):
-    """Chan et al.'s parallel update of (count, mean, M2, min, max) with a new chunk."""
-    n_b = len(values)
-    if n_b == 0:
-        return state or (0, 0.0, 0.0, np.inf, -np.inf)
-    mean_b = float(values.mean())
-    m2_b = float(((values - mean_b) ** 2).sum())
-    low_b, high_b = float(values.min()), float(values.max())
-    if state is None or state[0] == 0:
-        return n_b, mean_b, m2_b, low_b, high_b
-    n_a, mean_a, m2_a, low_a, high_a = state
-    n = n_a + n_b
-    delta = mean_b - mean_a
-    return (
-        n,
-        mean_a + delta * n_b / n,
-        m2_a + m2_b + delta**2 * n_a * n_b / n,
-        min(low_a, low_b),
-        max(high_a, high_b),
-    )

@@ -1,11 +1,11 @@
-"""Categorical feature hashed into a fixed number of bins."""
+"""Hashed: a categorical feature hashed into a fixed number of bins."""
 
 import dataclasses
 
 import keras
 
+from deepcross import _checks
 from deepcross.features.categorical_feature import CategoricalFeature
-from deepcross.features.categorical_feature import check_positive_int
 from deepcross.features.categorical_feature import hash_rows
 
 
@@ -14,7 +14,7 @@ from deepcross.features.categorical_feature import hash_rows
 class Hashed(CategoricalFeature):
     """A categorical feature hashed into `num_bins` table rows.
 
-    The hash is pandas' SipHash of the value's text with a fixed key, so it is the same in
+    The hash is pandas' SipHash of the value's key with a fixed key, so it is the same in
     every process, on every backend, and for `42`, `42.0` and `"42"`. No vocabulary is kept,
     so nothing is out of vocabulary; distinct values may share a row (a collision).
 
@@ -26,21 +26,23 @@ class Hashed(CategoricalFeature):
 
     ```python
     city = dc.Hashed("city", num_bins=1000, dim=8)
-    city.to_rows({"city": np.array(["Paris", "Lagos"])}, None)[0].shape  # (2, 1)
+    dc.FeatureSpec([city]).transform({"city": ["Paris", "Lagos"]})["city"].shape  # (2, 1)
     ```
     """
 
+    _: dataclasses.KW_ONLY
     num_bins: int = None
-
-    TABLE_ARGS = ("dim", "num_bins")
 
     def __post_init__(self):
         super().__post_init__()
-        check_positive_int(self.name, "num_bins", self.num_bins)
+        self.num_bins = _checks.positive_int(self.num_bins, "num_bins", f"Feature '{self.name}'")
 
-    def table_size(self, vocabulary):
+    def table_config(self):
+        return super().table_config() | {"num_bins": self.num_bins}
+
+    def table_rows(self, learned):
         return self.num_bins
 
-    def lookup(self, keys, vocabulary):
+    def lookup(self, keys, prepared):
         rows = hash_rows(keys, self.num_bins)
         return rows, rows < 0

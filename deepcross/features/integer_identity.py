@@ -1,4 +1,4 @@
-"""Categorical feature whose values are already integer ids."""
+"""IntegerIdentity: a categorical feature whose values are already integer ids."""
 
 import dataclasses
 
@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pandas as pd
 
+from deepcross import _checks
 from deepcross.features.categorical_feature import CategoricalFeature
-from deepcross.features.categorical_feature import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -15,8 +15,10 @@ from deepcross.features.categorical_feature import check_positive_int
 class IntegerIdentity(CategoricalFeature):
     """A categorical feature whose values are integer ids in `[0, num_buckets)`.
 
-    Id `i` uses table row `i + 1`; row 0 is the out-of-vocabulary slot, where an id past
-    `num_buckets`, a negative id or a value that is not an integer lands. Nothing is learned.
+    Id `i` uses table row `i + 1`; row 0 is the out-of-vocabulary row, where an id at or
+    past `num_buckets`, a negative id, or a value that is not an integer (`"abc"`, `3.5`)
+    lands. `7`, `7.0`, `"7"` and `np.uint8(7)` are id 7; ids beyond int64 are out of range,
+    never wrapped. Nothing is learned.
 
     Args:
         name: str. The feature's name. See `CategoricalFeature` for the other arguments.
@@ -26,23 +28,30 @@ class IntegerIdentity(CategoricalFeature):
 
     ```python
     slot = dc.IntegerIdentity("slot", num_buckets=3, dim=4)
-    slot.to_rows({"slot": np.array([0, 2, 7])}, None)[0]  # [[1], [3], [0]]
+    dc.FeatureSpec([slot]).transform({"slot": [0, 2.0, 7]})["slot"]  # [[1], [3], [0]]
     ```
     """
 
+    _: dataclasses.KW_ONLY
     num_buckets: int = None
-
-    TABLE_ARGS = ("dim", "num_buckets")
 
     def __post_init__(self):
         super().__post_init__()
-        check_positive_int(self.name, "num_buckets", self.num_buckets)
+        self.num_buckets = _checks.positive_int(
+            self.num_buckets, "num_buckets", f"Feature '{self.name}'"
+        )
 
-    def table_size(self, vocabulary):
+    def table_config(self):
+        return super().table_config() | {"num_buckets": self.num_buckets}
+
+    def table_rows(self, learned):
         return self.num_buckets + 1
 
-    def lookup(self, keys, vocabulary):
-        values = pd.to_numeric(pd.Series(keys, dtype=object), errors="coerce").to_numpy(float)
-        oov = ~(np.isfinite(values) & (values == np.floor(values)))
-        oov |= (values < 0) | (values >= self.num_buckets)
-        return np.where(oov, 0, np.where(oov, 0, values).astype(np.int64) + 1), oov
+    def row_keys(self, learned):
+        return ["[OOV]"] + [str(i) for i in range(self.num_buckets)]
+
+    def lookup(self, keys, prepared):
+        # Keys of integers are their decimal text; anything else parses to NaN or a non-integer.
+        ids = pd.to_numeric(pd.Series(keys, dtype=object), errors="coerce").to_numpy(float)
+        ok = (ids == np.floor(ids)) & (ids >= 0) & (ids < self.num_buckets)
+        return np.where(ok, np.where(ok, ids, -1).astype(np.int64) + 1, 0), ~ok

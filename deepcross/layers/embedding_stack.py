@@ -4,11 +4,8 @@ import keras
 import pandas as pd
 from keras import ops
 
-from deepcross.features import Bucketized
-from deepcross.features import Categorical
-from deepcross.features import CategoricalFeature
+from deepcross import _checks
 from deepcross.features import FeatureSpec
-from deepcross.features import IntegerIdentity
 
 OUTPUT_MODES = ("concat", "dict")
 
@@ -17,21 +14,15 @@ OUTPUT_MODES = ("concat", "dict")
 class EmbeddingStack(keras.layers.Layer):
     """Embeds every feature of a `FeatureSpec` and stacks the results into one vector.
 
-    Deep Crossing's second and third stages. Each embedding table of the spec becomes one
-    `keras.layers.Embedding`; features that share a table share its variable. Per feature,
-    in the order the spec declares them:
+    Deep Crossing's second and third stages. Each `Table` of the spec becomes one
+    `keras.layers.Embedding` with its own initializer; features that share a table share
+    its variable. Each feature then makes its slice of the stacked vector, in declaration
+    order, as its kind says (`Feature.call`): categorical features embed their rows and
+    pool them with their `combiner`, empty slots masked out; `Numeric` features scale the
+    value with the statistics the spec learned; `Bucketized` features embed their bucket.
 
-    - categorical: the rows' embeddings, pooled over the feature's values with its
-      `combiner` (`sum`, `mean`, or `sqrtn` = sum / sqrt(count)); a row of -1 (a missing
-      value or an empty slot) is masked out, and an example with no value gets zeros. A row
-      past the table's end, which `FeatureSpec.transform` never emits, is read as the
-      out-of-vocabulary row 0.
-    - `Numeric`: the value (NaN replaced by the feature's default), transformed as the
-      feature's `normalization` says with the statistics the spec learned.
-    - `Bucketized`: the value's bucket, embedded.
-
-    The stacked vector is the concatenation of those slices in declaration order; its
-    width is `sum(spec.output_dim(f) for f in spec.features)`.
+    The layer keeps its own copy of the spec, taken when it is made: adapting the caller's
+    spec again later changes nothing here.
 
     Args:
         spec: `FeatureSpec`. The features, adapted if any of them learns from data.
@@ -47,8 +38,7 @@ class EmbeddingStack(keras.layers.Layer):
     spec = dc.FeatureSpec([dc.Categorical("color", vocabulary=["red", "blue"], dim=3),
                            dc.Numeric("price")])
     stack = dc.layers.EmbeddingStack(spec)
-    x = stack(spec.transform({"color": np.array(["red", "green"]),
-                              "price": np.array([1.0, 2.5])}))  # shape (2, 4)
+    x = stack(spec.transform({"color": ["red", "green"], "price": [1.0, 2.5]}))  # (2, 4)
     ```
     """
 
@@ -56,30 +46,21 @@ class EmbeddingStack(keras.layers.Layer):
         super().__init__(**kwargs)
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
-        if output_mode not in OUTPUT_MODES:
-            raise ValueError(
-                f"output_mode must be one of {OUTPUT_MODES}, received output_mode={output_mode!r}"
-            )
+        _checks.one_of(output_mode, OUTPUT_MODES, "output_mode")
         if not spec.is_adapted:
             raise ValueError(
-                "spec has features that learn from data (a vocabulary or normalization "
-                "statistics) but was not adapted: call spec.adapt(data) first"
+                "spec has features that learn from data (a vocabulary or statistics) but "
+                "was not adapted: call spec.adapt(data) first"
             )
-        self.spec = spec
+        self.spec = spec.copy()
         self.output_mode = output_mode
-        self.autocast = False  # Table rows are integers; numeric inputs are cast in call().
+        self.autocast = False  # Table rows are integers; each slice casts what it needs.
 
     def build(self, input_shape=None):
-        self.embeddings = {}
-        for table in self.spec.table_names:
-            embedding = keras.layers.Embedding(
-                self.spec.table_size(table),
-                self.spec.embedding_dim(table),
-                name=f"{table}_embedding",
-                dtype=self.dtype_policy,
-            )
-            embedding.build((None,))
-            self.embeddings[table] = embedding
+        self.embeddings = {
+            name: table.make_layer(self.spec.table_rows(name), dtype=self.dtype_policy)
+            for name, table in self.spec.tables.items()
+        }
         self.built = True
 
     def call(self, inputs):
@@ -95,72 +76,33 @@ class EmbeddingStack(keras.layers.Layer):
         """
         outputs = {}
         for feature in self.spec.features:
-            x = inputs[feature.name]
-            if isinstance(feature, CategoricalFeature):
-                outputs[feature.name] = self._pool(feature, x)
-            elif isinstance(feature, Bucketized):
-                x = self._fill_missing(feature, ops.cast(x, "float32"))
-                rows = ops.digitize(x[:, 0], list(feature.boundaries))
-                outputs[feature.name] = self.embeddings[feature.table_name](rows)
-            else:
-                x = self._normalize(feature, self._fill_missing(feature, ops.cast(x, "float32")))
-                outputs[feature.name] = ops.cast(x, self.compute_dtype)
+            table = feature.table
+            outputs[feature.name] = feature.call(
+                inputs[feature.name],
+                self.embeddings[table.name] if table is not None else None,
+                self.spec.learned.get(feature.state_key) if feature.state_key else None,
+                self.compute_dtype,
+            )
         if self.output_mode == "dict":
             return outputs
         return ops.concatenate(list(outputs.values()), axis=-1)
-
-    def _pool(self, feature, rows):
-        rows = ops.cast(rows, "int32")
-        size = self.spec.table_size(feature.table_name)
-        present = rows >= 0
-        rows = ops.where(rows >= size, 0, ops.maximum(rows, 0))
-        vectors = self.embeddings[feature.table_name](rows)  # (batch, length, dim)
-        weights = ops.cast(present, vectors.dtype)
-        pooled = ops.sum(vectors * weights[..., None], axis=1)
-        if feature.combiner == "sum" or feature.length == 1:
-            return pooled
-        count = ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
-        if feature.combiner == "sqrtn":
-            count = ops.sqrt(count)
-        return pooled / count
-
-    def _fill_missing(self, feature, x):
-        if feature.default is None:
-            return x
-        return ops.where(ops.isnan(x), feature.default, x)
-
-    def _normalize(self, feature, x):
-        stats = self.spec.statistics.get(feature.name)
-        if feature.normalization == "standardize":
-            return (x - stats["mean"]) / (stats["variance"] + 1e-6) ** 0.5
-        if feature.normalization == "minmax":
-            span = stats["max"] - stats["min"]
-            return (x - stats["min"]) / span if span > 0 else ops.zeros_like(x)
-        if feature.normalization == "log1p":
-            return ops.log1p(ops.maximum(x, 0.0))
-        return x
 
     def embedding_table(self, table):
         """The learned vectors of embedding table `table`, one row per key.
 
         Args:
-            table: str. A table name from `spec.table_names`.
+            table: str. A table name from `spec.tables`.
 
         Returns:
             A pandas DataFrame indexed by key: `"[OOV]"` (or `"[OOV1]"`, ...) for the
-            out-of-vocabulary rows, then the vocabulary's keys as strings (ids for
-            `IntegerIdentity`, bin numbers for `Hashed`, bucket numbers for `Bucketized`).
+            out-of-vocabulary rows, then the vocabulary's keys (ids for `IntegerIdentity`,
+            bin numbers for `Hashed` and `Crossed`, bucket ranges for `Bucketized`).
         """
-        owner = self.spec.tables[table]
+        if table not in self.embeddings:
+            raise ValueError(f"No table named {table!r}; tables: {self.spec.table_names}")
         vectors = ops.convert_to_numpy(self.embeddings[table].embeddings)
-        if isinstance(owner, Categorical):
-            oov = ["[OOV]"] if owner.num_oov == 1 else [f"[OOV{i}]" for i in range(owner.num_oov)]
-            keys = oov + list(owner.index(self.spec.vocabularies.get(table)))
-        elif isinstance(owner, IntegerIdentity):
-            keys = ["[OOV]"] + [str(i) for i in range(owner.num_buckets)]
-        else:
-            keys = [str(i) for i in range(len(vectors))]
-        return pd.DataFrame(vectors, index=pd.Index(keys, name=table))
+        keys = self.spec.row_keys(table)
+        return pd.DataFrame(vectors[: len(keys)], index=pd.Index(keys, name=table))
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0]

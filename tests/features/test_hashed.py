@@ -2,19 +2,20 @@ import numpy as np
 import pytest
 
 import deepcross as dc
+from tests.conftest import encode
 
 
 def test_hash_is_stable_in_range_and_type_blind():
     feature = dc.Hashed("city", num_bins=7)
     values = np.array([f"city{i}" for i in range(100)], object)
-    out = feature.to_rows({"city": values}, None)[0][:, 0]
+    out = encode(feature, {"city": values})[0][:, 0]
     assert out.min() >= 0 and out.max() < 7
     assert len(set(out)) == 7
-    ints = feature.to_rows({"city": np.array([42, 43])}, None)[0]
-    texts = feature.to_rows({"city": np.array(["42", "43"])}, None)[0]
+    ints = encode(feature, {"city": np.array([42, 43])})[0]
+    texts = encode(feature, {"city": np.array(["42", "43"])})[0]
     assert (ints == texts).all()
     # Fixed key: these values are the same in every process (pandas' SipHash).
-    assert feature.to_rows({"city": np.array(["Paris"])}, None)[0].tolist() == [
+    assert encode(feature, {"city": np.array(["Paris"])})[0].tolist() == [
         [int(__import__("pandas").util.hash_array(np.array(["Paris"], object),
                                                   categorize=False)[0] % 7)]
     ]
@@ -22,7 +23,7 @@ def test_hash_is_stable_in_range_and_type_blind():
 
 def test_missing_is_masked_not_hashed():
     feature = dc.Hashed("city", num_bins=7)
-    assert feature.to_rows({"city": np.array(["", None], object)}, None)[0].tolist() == [[-1], [-1]]
+    assert encode(feature, {"city": np.array(["", None], object)})[0].tolist() == [[-1], [-1]]
 
 
 def test_num_bins_must_be_positive():

@@ -2,20 +2,21 @@ import numpy as np
 import pytest
 
 import deepcross as dc
+from tests.conftest import encode
 
 
 def test_ids_shift_by_one_and_out_of_range_goes_to_oov():
     feature = dc.IntegerIdentity("slot", num_buckets=3)
     data = {"slot": np.array([0, 2, 3, -1, 1])}
-    out, counts = feature.to_rows(data, None)
+    out, counts = encode(feature, data)
     assert out.tolist() == [[1], [3], [0], [0], [2]]
     assert counts["oov"] == 2
-    assert feature.table_size(None) == 4
+    assert dc.FeatureSpec([feature]).table_rows("slot") == 4
 
 
 def test_strings_and_floats_from_a_csv():
     feature = dc.IntegerIdentity("slot", num_buckets=5)
-    out, counts = feature.to_rows({"slot": np.array(["4", "x", "", "2.5"], object)}, None)
+    out, counts = encode(feature, {"slot": np.array(["4", "x", "", "2.5"], object)})
     assert out.tolist() == [[5], [0], [-1], [0]]
     assert counts == {"values": 3, "missing": 1, "oov": 2, "truncated": 0}
 

@@ -14,9 +14,9 @@ def tiny_spec(combiner="mean"):
         [
             dc.Categorical("first", **letters),
             dc.Categorical("many", columns=["m1", "m2", "m3"], combiner=combiner, **letters),
-            dc.Numeric("x", normalization="standardize", default=5.0),
-            dc.Numeric("n", normalization="log1p"),
-            dc.Numeric("s", normalization="minmax"),
+            dc.Numeric("x", scaling="standardize", default=5.0),
+            dc.Numeric("n", scaling="log1p"),
+            dc.Numeric("s", scaling="minmax"),
             dc.Bucketized("year", boundaries=[1990, 2000], dim=1),
         ]
     )
