@@ -56,7 +56,7 @@ class EmbeddingStack(keras.layers.Layer):
         self.output_mode = output_mode
         self.autocast = False  # Table rows are integers; each slice casts what it needs.
 
-    def build(self, input_shape=None):
+    def build(self, inputs_shape=None):
         self.embeddings = {
             name: table.make_layer(self.spec.table_rows(name), dtype=self.dtype_policy)
             for name, table in self.spec.tables.items()

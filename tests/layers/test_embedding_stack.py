@@ -154,3 +154,39 @@ def test_mixed_precision_keeps_variables_float32(policy, spec, frame):
     out = stack(spec.transform(make_frame(8)))
     assert keras.backend.standardize_dtype(out.dtype) == policy.split("_")[1]
     assert all(w.dtype == "float32" for w in stack.weights)
+
+
+def test_a_built_stack_keeps_its_own_spec(spec, frame):
+    stack = dc.layers.EmbeddingStack(spec)
+    x = spec.transform(frame)
+    before = ops.convert_to_numpy(stack(x))
+    other = make_frame(300, seed=5)
+    other["avgRating"] = other["avgRating"] * 10
+    spec.adapt(other)  # The caller's spec learns new statistics and a new vocabulary ...
+    assert spec.learned != stack.spec.learned
+    np.testing.assert_array_equal(ops.convert_to_numpy(stack(x)), before)  # ... the stack not.
+
+
+def test_each_table_gets_its_own_initial_vectors():
+    same = dc.Table("a", dim=4, embeddings_initializer=keras.initializers.RandomNormal())
+    spec = dc.FeatureSpec(
+        [
+            dc.Categorical("x", vocabulary=list("abcdefgh"), table=same),
+            dc.Categorical("y", vocabulary=list("abcdefgh"), dim=4,
+                           table=dc.Table("b", dim=4, embeddings_initializer=same.embeddings_initializer)),
+        ]
+    )
+    stack = dc.layers.EmbeddingStack(spec)
+    stack.build()
+    a, b = (ops.convert_to_numpy(stack.embeddings[t].embeddings) for t in ("a", "b"))
+    assert a.shape == b.shape and not np.allclose(a, b)
+
+
+def test_embedding_regularizer_is_one_argument():
+    table = dc.Table("t", dim=3, embeddings_regularizer=keras.regularizers.L2(0.5))
+    spec = dc.FeatureSpec([dc.Categorical("c", vocabulary=["a", "b"], table=table)])
+    stack = dc.layers.EmbeddingStack(spec)
+    stack(spec.transform({"c": ["a"]}))
+    vectors = ops.convert_to_numpy(stack.embeddings["t"].embeddings)
+    assert len(stack.losses) == 1
+    assert float(ops.convert_to_numpy(stack.losses[0])) == pytest.approx(0.5 * (vectors**2).sum(), rel=1e-5)
