@@ -30,7 +30,7 @@ def hand_written_model(spec):
     """The same network without deepcross: one Embedding per table, mean pooling, MLP."""
     inputs = spec.make_inputs()
     tables = {
-        t: keras.layers.Embedding(spec.table_size(t), spec.embedding_dim(t), name=f"{t}_table")
+        t: keras.layers.Embedding(spec.table_rows(t), spec.embedding_dim(t), name=f"{t}_table")
         for t in spec.table_names
     }
     parts = []
@@ -38,12 +38,12 @@ def hand_written_model(spec):
         x = inputs[feature.name]
         if feature.name in ("movieGenre", "userGenre"):
             mask = keras.ops.cast(x >= 0, "float32")[..., None]
-            vectors = tables[feature.table_name](keras.ops.maximum(x, 0)) * mask
+            vectors = tables[feature.table.name](keras.ops.maximum(x, 0)) * mask
             parts.append(keras.ops.sum(vectors, 1) / keras.ops.maximum(keras.ops.sum(mask, 1), 1.0))
-        elif hasattr(feature, "table_name"):
-            parts.append(tables[feature.table_name](x)[:, 0])
+        elif feature.table is not None:
+            parts.append(tables[feature.table.name](x)[:, 0])
         else:
-            stats = spec.statistics[feature.name]
+            stats = spec.learned[feature.name]
             parts.append((x - stats["mean"]) / stats["variance"] ** 0.5)
     x = keras.layers.Concatenate()(parts)
     for units in (128, 128):

@@ -92,20 +92,20 @@ def load_samples(args):
 
 
 def make_spec(rated_movies=False):
-    genre = {"table": "genre", "dim": 10}
-    movie = {"table": "movieId", "dim": 10}
+    genre = dc.Table("genre", dim=10)  # One table for a movie's genres and a user's.
+    movie = dc.Table("movieId", dim=10)  # Shared with the user's rated movies, when used.
     features = [
-        dc.Categorical("movieId", **movie),
+        dc.Categorical("movieId", table=movie),
         dc.Categorical("userId", dim=10),
-        dc.Categorical("movieGenre", columns=[f"movieGenre{i}" for i in (1, 2, 3)], **genre),
-        dc.Categorical("userGenre", columns=[f"userGenre{i}" for i in range(1, 6)], **genre),
+        dc.Categorical("movieGenre", columns=[f"movieGenre{i}" for i in (1, 2, 3)], table=genre),
+        dc.Categorical("userGenre", columns=[f"userGenre{i}" for i in range(1, 6)], table=genre),
     ]
     if rated_movies:
         features.append(
             dc.Categorical("userRatedMovie", columns=[f"userRatedMovie{i}" for i in range(1, 6)],
-                           **movie)
+                           table=movie)
         )
-    features += [dc.Numeric(name, normalization="standardize") for name in movielens.NUMERIC_COLUMNS]
+    features += [dc.Numeric(name, scaling="standardize") for name in movielens.NUMERIC_COLUMNS]
     return dc.FeatureSpec(features)
 
 
@@ -271,7 +271,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.keras")
     write_plots(out, history.history, y_test, scores)
-    probe = spec.vocabularies["movieId"][0]
+    probe = spec.learned["movieId"][0]
     neighbours = nearest_movies(model, probe, titles)
     log(args, f"\nMovies nearest to {probe} ({titles.get(int(probe), '?')}) by learned embedding:")
     for movie_id, title, similarity in neighbours:
