@@ -79,7 +79,12 @@ def test_keras_round_trip_and_fit(tmp_path):
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 @pytest.mark.parametrize(
     "task, kwargs",
-    [("binary", {}), ("multiclass", {"num_classes": 3}), ("regression", {}), ("binary", {"from_logits": True})],
+    [
+        ("binary", {}),
+        ("multiclass", {"num_classes": 3}),
+        ("regression", {}),
+        ("binary", {"from_logits": True}),
+    ],
 )
 def test_mixed_precision_scores_in_float32(policy, task, kwargs):
     def make_head():
