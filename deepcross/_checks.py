@@ -31,11 +31,10 @@ def positive_int(value, arg, owner=None):
 
 def positive_ints(value, arg, owner=None):
     """An int or a non-empty sequence of positive ints, as a tuple of ints."""
-    if is_int(value):
-        value = (value,)
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+    items = (value,) if is_int(value) else value
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
         _fail(owner, arg, value, "a positive integer or a non-empty sequence of them")
-    items = tuple(value)
+    items = tuple(items)
     if not items or not all(is_int(v) and v > 0 for v in items):
         _fail(owner, arg, value, "a positive integer or a non-empty sequence of them")
     return tuple(int(v) for v in items)

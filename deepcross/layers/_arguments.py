@@ -1,6 +1,4 @@
-"""Argument checks and sublayer factories shared by the MLP and ResidualUnit layers."""
-
-import numbers
+"""Sublayer helpers shared by the MLP and ResidualUnit layers."""
 
 import keras
 
@@ -18,14 +16,19 @@ def get(module, name, identifier):
         ) from error
 
 
-def check_dropout_and_normalization(dropout, normalization):
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a float in [0, 1), received dropout={dropout!r}")
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"normalization must be one of {NORMALIZATIONS}, "
-            f"received normalization={normalization!r}"
-        )
+def clone(obj):
+    """A fresh copy of an initializer or regularizer, for one sublayer (keras-hub's idea).
+
+    An unseeded initializer object draws its seed once, when it is made, and returns the
+    same values on every call: handed to two `Dense` layers of one shape it gives them
+    equal kernels. A copy made from its config draws a seed of its own (from the global
+    seed, so `keras.utils.set_random_seed` still makes a run reproducible); an initializer
+    seeded with an int keeps that seed. Anything that is not a Keras initializer or
+    regularizer (None, a plain function) is returned as it is.
+    """
+    if isinstance(obj, (keras.initializers.Initializer, keras.regularizers.Regularizer)):
+        return type(obj).from_config(obj.get_config())
+    return obj
 
 
 def normalization_layer(normalization, suffix, dtype):

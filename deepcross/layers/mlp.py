@@ -1,9 +1,8 @@
 """MLP: a stack of dense hidden layers, the plain alternative to residual units."""
 
-import numbers
-
 import keras
 
+from deepcross import _checks
 from deepcross.layers import _arguments
 
 
@@ -31,8 +30,8 @@ class MLP(keras.layers.Layer):
     normalization's own offset makes redundant.
 
     Args:
-        hidden_units: sequence of int. Width of each hidden layer, input side first;
-            non-empty, every width positive.
+        hidden_units: int or sequence of int. Width of each hidden layer, input side
+            first; an int is one hidden layer. Non-empty, every width positive.
         activation: str or callable. Activation of every hidden layer. Defaults to
             `"relu"`.
         dropout: float in [0, 1). Dropout rate after each hidden layer's activation,
@@ -42,7 +41,8 @@ class MLP(keras.layers.Layer):
             dense layer and its activation. Defaults to None.
         kernel_regularizer: str, regularizer or None. Regularizer of every kernel.
             Defaults to None.
-        kernel_initializer: str or initializer. Initializer of every kernel. Defaults
+        kernel_initializer: str or initializer. Initializer of every kernel; each dense
+            layer gets its own copy, so equal-shaped kernels start different. Defaults
             to `"glorot_uniform"`.
         use_bias: bool. Whether the dense layers add a bias. Defaults to True.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
@@ -67,30 +67,19 @@ class MLP(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if (
-            isinstance(hidden_units, (str, bytes))
-            or not hasattr(hidden_units, "__len__")
-            or len(hidden_units) == 0
-            or any(isinstance(u, bool) or not isinstance(u, numbers.Integral) or u <= 0 for u in hidden_units)
-        ):
-            raise ValueError(
-                "hidden_units must be a non-empty sequence of positive integers, "
-                f"received hidden_units={hidden_units!r}"
-            )
-        _arguments.check_dropout_and_normalization(dropout, normalization)
-        if not isinstance(use_bias, bool):
-            raise ValueError(f"use_bias must be a bool, received use_bias={use_bias!r}")
-        self.hidden_units = [int(u) for u in hidden_units]
+        self.hidden_units = list(_checks.positive_ints(hidden_units, "hidden_units"))
         self.activation = _arguments.get(keras.activations, "activation", activation)
-        self.dropout = float(dropout)
-        self.normalization = normalization
+        self.dropout = _checks.fraction(dropout, "dropout")
+        self.normalization = _checks.one_of(
+            normalization, _arguments.NORMALIZATIONS, "normalization"
+        )
         self.kernel_regularizer = _arguments.get(
             keras.regularizers, "kernel_regularizer", kernel_regularizer
         )
         self.kernel_initializer = _arguments.get(
             keras.initializers, "kernel_initializer", kernel_initializer
         )
-        self.use_bias = use_bias
+        self.use_bias = _checks.boolean(use_bias, "use_bias")
 
     def build(self, input_shape):
         if input_shape[-1] is None:
@@ -106,8 +95,8 @@ class MLP(keras.layers.Layer):
             dense = keras.layers.Dense(
                 units,
                 use_bias=self.use_bias,
-                kernel_initializer=self.kernel_initializer,
-                kernel_regularizer=self.kernel_regularizer,
+                kernel_initializer=_arguments.clone(self.kernel_initializer),
+                kernel_regularizer=_arguments.clone(self.kernel_regularizer),
                 name=f"dense_{i}",
                 dtype=self.dtype_policy,
             )

@@ -1,10 +1,9 @@
 """ResidualUnit: the building block of Deep Crossing's multiple residual units stage."""
 
-import numbers
-
 import keras
 from keras import ops
 
+from deepcross import _checks
 from deepcross.layers import _arguments
 
 
@@ -45,10 +44,11 @@ class ResidualUnit(keras.layers.Layer):
         normalization: str or None. `"batch"` (`keras.layers.BatchNormalization`),
             `"layer"` (`keras.layers.LayerNormalization`) or None, applied to the
             residual branch before the addition. Defaults to None.
-        kernel_initializer: str or initializer. Initializer of `W1` and `W2`.
-            Defaults to `"glorot_uniform"`.
-        bias_initializer: str or initializer. Initializer of `b1` and `b2`. Defaults to
-            `"zeros"`.
+        kernel_initializer: str or initializer. Initializer of `W1` and `W2`; each gets
+            its own copy, so `W1` and `W2` start different even when their shapes are
+            equal. Defaults to `"glorot_uniform"`.
+        bias_initializer: str or initializer. Initializer of `b1` and `b2`, copied the
+            same way. Defaults to `"zeros"`.
         kernel_regularizer: str, regularizer or None. Regularizer of `W1` and `W2`.
             Defaults to None.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
@@ -73,13 +73,12 @@ class ResidualUnit(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
-            raise ValueError(f"units must be a positive integer, received units={units!r}")
-        _arguments.check_dropout_and_normalization(dropout, normalization)
-        self.units = int(units)
+        self.units = _checks.positive_int(units, "units")
         self.activation = _arguments.get(keras.activations, "activation", activation)
-        self.dropout = float(dropout)
-        self.normalization = normalization
+        self.dropout = _checks.fraction(dropout, "dropout")
+        self.normalization = _checks.one_of(
+            normalization, _arguments.NORMALIZATIONS, "normalization"
+        )
         self.kernel_initializer = _arguments.get(
             keras.initializers, "kernel_initializer", kernel_initializer
         )
@@ -95,16 +94,10 @@ class ResidualUnit(keras.layers.Layer):
                 "ResidualUnit needs a known last input dimension, "
                 f"received input_shape={tuple(input_shape)}"
             )
-        dense_kwargs = {
-            "kernel_initializer": self.kernel_initializer,
-            "bias_initializer": self.bias_initializer,
-            "kernel_regularizer": self.kernel_regularizer,
-            "dtype": self.dtype_policy,
-        }
-        self.inner_dense = keras.layers.Dense(self.units, name="inner_dense", **dense_kwargs)
+        self.inner_dense = self._dense(self.units, "inner_dense")
         self.inner_dense.build(input_shape)
         inner_shape = tuple(input_shape[:-1]) + (self.units,)
-        self.outer_dense = keras.layers.Dense(input_dim, name="outer_dense", **dense_kwargs)
+        self.outer_dense = self._dense(input_dim, "outer_dense")
         self.outer_dense.build(inner_shape)
         self.dropout_layer = None
         if self.dropout > 0:
@@ -115,6 +108,17 @@ class ResidualUnit(keras.layers.Layer):
         if self.norm is not None:
             self.norm.build(input_shape)
         self.built = True
+
+    def _dense(self, units, name):
+        """One of the unit's two dense layers, with its own initializers and regularizer."""
+        return keras.layers.Dense(
+            units,
+            kernel_initializer=_arguments.clone(self.kernel_initializer),
+            bias_initializer=_arguments.clone(self.bias_initializer),
+            kernel_regularizer=_arguments.clone(self.kernel_regularizer),
+            name=name,
+            dtype=self.dtype_policy,
+        )
 
     def call(self, inputs, training=None):
         """Applies the unit to one batch.

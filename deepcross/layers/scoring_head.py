@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from deepcross import _checks
+
 TASKS = ("binary", "multiclass", "regression")
 
 
@@ -18,6 +20,11 @@ class ScoringHead(keras.layers.Layer):
 
     With `from_logits=True` the sigmoid or softmax is left out, and `default_loss()` returns
     the loss that applies it inside, which is numerically more stable.
+
+    The output is always float32. Under a mixed precision policy (`"mixed_float16"`,
+    `"mixed_bfloat16"`) the projection runs in the compute dtype and its logits are cast to
+    float32 before the sigmoid or softmax, so scores near 0 or 1 and the loss keep their
+    precision; the variables stay float32, as in every Keras layer.
 
     Args:
         task: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
@@ -36,10 +43,9 @@ class ScoringHead(keras.layers.Layer):
 
     def __init__(self, task="binary", num_classes=None, from_logits=False, **kwargs):
         super().__init__(**kwargs)
-        if task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, received task={task!r}")
+        _checks.one_of(task, TASKS, "task")
         if task == "multiclass":
-            if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+            if not _checks.is_int(num_classes) or num_classes < 2:
                 raise ValueError(
                     "num_classes must be an integer of at least 2 for task='multiclass', "
                     f"received num_classes={num_classes!r}"
@@ -49,11 +55,9 @@ class ScoringHead(keras.layers.Layer):
                 f"num_classes applies to task='multiclass' only, received "
                 f"num_classes={num_classes!r} with task={task!r}"
             )
-        if not isinstance(from_logits, bool):
-            raise ValueError(f"from_logits must be a bool, received from_logits={from_logits!r}")
         self.task = task
-        self.num_classes = num_classes
-        self.from_logits = from_logits
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.from_logits = _checks.boolean(from_logits, "from_logits")
 
     @property
     def units(self):
@@ -71,10 +75,10 @@ class ScoringHead(keras.layers.Layer):
             inputs: float tensor of shape `(batch, width)`.
 
         Returns:
-            Probabilities (or logits with `from_logits`, or values for regression) of shape
-            `(batch, 1)` or `(batch, num_classes)`.
+            Float32 probabilities (or logits with `from_logits`, or values for regression)
+            of shape `(batch, 1)` or `(batch, num_classes)`.
         """
-        logits = self.dense(inputs)
+        logits = ops.cast(self.dense(inputs), "float32")
         if self.from_logits or self.task == "regression":
             return logits
         if self.task == "binary":
@@ -91,6 +95,9 @@ class ScoringHead(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="float32")
 
     def get_config(self):
         config = super().get_config()

@@ -2,6 +2,7 @@
 
 import keras
 
+from deepcross import _checks
 from deepcross.layers.residual_unit import ResidualUnit
 from deepcross.models.ranking_model import RankingModel
 
@@ -20,15 +21,18 @@ class DeepCrossing(RankingModel):
     attributes.
 
     Args:
-        spec: `FeatureSpec`. The model's features, adapted.
-        residual_units: sequence of int. Inner width of each residual unit. Defaults to
-            (256, 256).
+        spec: `FeatureSpec`. The model's features, adapted; the model keeps a copy.
+        residual_units: int or sequence of int. Inner width of each residual unit; an int is
+            one unit. Defaults to (256, 256).
         dropout: float. Dropout inside each unit. Defaults to 0.0.
         normalization: str or None. `"batch"`, `"layer"` or None inside each unit.
             Defaults to None.
-        head: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
+        task: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
         num_classes: int or None. Classes of a multiclass head. Defaults to None.
         from_logits: bool. Emit logits instead of probabilities. Defaults to False.
+        dtype: str, `keras.DTypePolicy` or None. Dtype policy of the model and its layers,
+            e.g. `"mixed_bfloat16"`; the scores stay float32. Defaults to None, the global
+            policy.
         **kwargs: `keras.Model` arguments (`name`, ...).
 
     Example:
@@ -46,28 +50,48 @@ class DeepCrossing(RankingModel):
         residual_units=(256, 256),
         dropout=0.0,
         normalization=None,
-        head="binary",
+        task="binary",
         num_classes=None,
         from_logits=False,
+        dtype=None,
         **kwargs,
     ):
-        residual_units = tuple(residual_units)
-        if not residual_units:
-            raise ValueError("residual_units must name at least one unit, received ()")
+        residual_units = _checks.positive_ints(residual_units, "residual_units")
         tower = [
-            self.make_residual_unit(units, dropout, normalization, name=f"residual_unit_{i + 1}")
+            self.make_residual_unit(
+                units, dropout, normalization, name=f"residual_unit_{i + 1}", dtype=dtype
+            )
             for i, units in enumerate(residual_units)
         ]
         super().__init__(
-            spec, tower, head=head, num_classes=num_classes, from_logits=from_logits, **kwargs
+            spec,
+            tower,
+            task=task,
+            num_classes=num_classes,
+            from_logits=from_logits,
+            dtype=dtype,
+            **kwargs,
         )
         self.residual_units = residual_units
         self.dropout = dropout
         self.normalization = normalization
 
-    def make_residual_unit(self, units, dropout, normalization, name):
-        """Builds one residual unit of the tower; override to use a unit of your own."""
-        return ResidualUnit(units, dropout=dropout, normalization=normalization, name=name)
+    def make_residual_unit(self, units, dropout, normalization, name, dtype):
+        """Builds one residual unit of the tower; override to use a unit of your own.
+
+        Args:
+            units: int. The unit's inner width.
+            dropout: float. The model's `dropout`.
+            normalization: str or None. The model's `normalization`.
+            name: str. The layer name, `"residual_unit_<i>"` counting from 1.
+            dtype: str, `keras.DTypePolicy` or None. The model's `dtype`, for the layer.
+
+        Returns:
+            A layer that keeps its input's width.
+        """
+        return ResidualUnit(
+            units, dropout=dropout, normalization=normalization, name=name, dtype=dtype
+        )
 
     def get_config(self):
         config = super().get_config()

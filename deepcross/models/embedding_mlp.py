@@ -14,14 +14,18 @@ class EmbeddingMLP(RankingModel):
     plain baseline of the Deep Crossing family.
 
     Args:
-        spec: `FeatureSpec`. The model's features, adapted.
-        hidden_units: sequence of int. Widths of the MLP's layers. Defaults to (128, 128).
+        spec: `FeatureSpec`. The model's features, adapted; the model keeps a copy.
+        hidden_units: int or sequence of int. Widths of the MLP's layers; an int is one
+            layer. Defaults to (128, 128).
         dropout: float. Dropout after each hidden layer. Defaults to 0.0.
         normalization: str or None. `"batch"`, `"layer"` or None in the MLP. Defaults to None.
         kernel_regularizer: str, regularizer or None, for the MLP's kernels. Defaults to None.
-        head: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
+        task: str. `"binary"`, `"multiclass"` or `"regression"`. Defaults to `"binary"`.
         num_classes: int or None. Classes of a multiclass head. Defaults to None.
         from_logits: bool. Emit logits instead of probabilities. Defaults to False.
+        dtype: str, `keras.DTypePolicy` or None. Dtype policy of the model and its layers,
+            e.g. `"mixed_bfloat16"`; the scores stay float32. Defaults to None, the global
+            policy.
         **kwargs: `keras.Model` arguments (`name`, ...).
 
     Example:
@@ -41,9 +45,10 @@ class EmbeddingMLP(RankingModel):
         dropout=0.0,
         normalization=None,
         kernel_regularizer=None,
-        head="binary",
+        task="binary",
         num_classes=None,
         from_logits=False,
+        dtype=None,
         **kwargs,
     ):
         mlp = MLP(
@@ -52,11 +57,18 @@ class EmbeddingMLP(RankingModel):
             normalization=normalization,
             kernel_regularizer=kernel_regularizer,
             name="mlp",
+            dtype=dtype,
         )
         super().__init__(
-            spec, [mlp], head=head, num_classes=num_classes, from_logits=from_logits, **kwargs
+            spec,
+            [mlp],
+            task=task,
+            num_classes=num_classes,
+            from_logits=from_logits,
+            dtype=dtype,
+            **kwargs,
         )
-        self.hidden_units = tuple(hidden_units)
+        self.hidden_units = tuple(mlp.hidden_units)
         self.dropout = dropout
         self.normalization = normalization
         self.mlp = mlp

@@ -1,6 +1,8 @@
 """RankingModel: the functional graph shared by deepcross models."""
 
 import keras
+import numpy as np
+import pandas as pd
 
 from deepcross.features import FeatureSpec
 from deepcross.layers.embedding_stack import EmbeddingStack
@@ -12,9 +14,15 @@ class RankingModel(keras.Model):
     """Feature inputs → `EmbeddingStack` → tower → `ScoringHead`, as one functional model.
 
     The base of `EmbeddingMLP` and `DeepCrossing`, and the place to start for a model of
-    your own: pass any sequence of layers as `tower`. The model keeps its `FeatureSpec`
-    (`model.spec`), which its config carries, so a saved `.keras` file holds the
-    vocabularies and statistics and `predict_raw` works on raw values after loading.
+    your own: pass any sequence of layers as `tower`. The model keeps its own copy of the
+    `FeatureSpec` (`model.spec`), made when the model is, so adapting the caller's spec
+    again later changes neither the model nor what it saves. The config carries that copy,
+    so a saved `.keras` file holds the vocabularies and statistics and `predict_raw` works
+    on raw values after loading.
+
+    `fit`, `evaluate` and `predict` take the model's inputs, the dict of arrays that
+    `spec.transform(df)` (or `model.preprocess(df)`) makes; given raw values (a pandas
+    DataFrame) they say so. `predict_raw(df)` does both steps.
 
     Subclasses follow keras-hub's functional-subclass pattern: build their layers in
     `__init__`, hand them to `RankingModel.__init__`, then set their own attributes and
@@ -22,28 +30,51 @@ class RankingModel(keras.Model):
 
     Args:
         spec: `FeatureSpec`. The model's features, adapted.
-        tower: sequence of `keras.layers.Layer`. Applied in order to the stacked vector.
-        head: str. Scoring task: `"binary"`, `"multiclass"` or `"regression"`. Defaults to
+        tower: sequence of `keras.layers.Layer`. Applied in order to the stacked vector;
+            under mixed precision, make them with the model's `dtype`.
+        task: str. Scoring task: `"binary"`, `"multiclass"` or `"regression"`. Defaults to
             `"binary"`.
         num_classes: int or None. Classes of a `"multiclass"` head. Defaults to None.
         from_logits: bool. Emit logits instead of probabilities. Defaults to False.
+        dtype: str, `keras.DTypePolicy` or None. The dtype policy of the model and of every
+            layer it makes, e.g. `"mixed_float16"` or `"mixed_bfloat16"`: computations in
+            16 bits, variables and the scores in float32; `compile` scales the loss under
+            `"mixed_float16"`. Defaults to None, the global `keras.config.dtype_policy()`.
         **kwargs: `keras.Model` arguments (`name`, ...).
+
+    Example:
+
+    ```python
+    tower = [keras.layers.Dense(32, activation="relu")]
+    model = dc.models.RankingModel(spec, tower, task="regression")
+    model.compile()  # mean squared error, the head's default loss
+    model.fit(spec.transform(train_df), train_df["rating"], epochs=3)
+    ```
     """
 
-    def __init__(self, spec, tower, head="binary", num_classes=None, from_logits=False, **kwargs):
+    def __init__(
+        self, spec, tower, task="binary", num_classes=None, from_logits=False, dtype=None, **kwargs
+    ):
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
+        spec = spec.copy()
+        policy = keras.dtype_policies.get(dtype)  # Keras names a bad value itself.
         inputs = spec.make_inputs()
-        x = EmbeddingStack(spec, name="embedding_stack")(inputs)
+        x = EmbeddingStack(spec, name="embedding_stack", dtype=policy)(inputs)
         for layer in tower:
             x = layer(x)
         scoring_head = ScoringHead(
-            head, num_classes=num_classes, from_logits=from_logits, name="scoring_head"
+            task,
+            num_classes=num_classes,
+            from_logits=from_logits,
+            name="scoring_head",
+            dtype=policy,
         )
         outputs = scoring_head(x)
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        self.dtype_policy = policy  # A functional keras.Model ignores `dtype`.
         self.spec = spec
-        self.head = head
+        self.task = task
         self.num_classes = num_classes
         self.from_logits = from_logits
         self.scoring_head = scoring_head
@@ -61,20 +92,39 @@ class RankingModel(keras.Model):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit` on the model's inputs; see `keras.Model.fit`."""
+        _check_not_raw(x, "fit")
+        return super().fit(x, *args, **kwargs)
+
+    def evaluate(self, x=None, *args, **kwargs):
+        """`keras.Model.evaluate` on the model's inputs; see `keras.Model.evaluate`."""
+        _check_not_raw(x, "evaluate")
+        return super().evaluate(x, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        """`keras.Model.predict` on the model's inputs; zero rows give an empty array."""
+        _check_not_raw(x, "predict")
+        if isinstance(x, dict) and any(len(v) == 0 for v in x.values()):
+            return np.zeros((0,) + tuple(self.outputs[0].shape[1:]), "float32")
+        return super().predict(x, *args, **kwargs)
+
     def preprocess(self, data):
-        """Raw feature values (a DataFrame or dict of arrays) to this model's inputs."""
+        """Raw feature values to this model's inputs: `model.spec.transform(data)`."""
         return self.spec.transform(data)
 
     def predict_raw(self, data, **kwargs):
         """Predicts from raw feature values: `predict(preprocess(data))`.
 
         Args:
-            data: a pandas DataFrame or a dict of arrays holding the features' columns as
-                they are in the source data (strings, ids, numbers, missing values).
+            data: what `spec.transform` accepts: a pandas DataFrame or a dict of arrays
+                holding the features' columns as they are in the source data (strings, ids,
+                numbers, missing values).
             **kwargs: passed to `keras.Model.predict` (`batch_size`, `verbose`, ...).
 
         Returns:
-            The model's predictions as a numpy array.
+            The model's predictions as a float32 numpy array of shape `(rows, units)`;
+            `(0, units)` when `data` has no rows.
         """
         return self.predict(self.preprocess(data), **kwargs)
 
@@ -87,16 +137,42 @@ class RankingModel(keras.Model):
             "name": self.name,
             "trainable": self.trainable,
             "spec": self.spec.get_config(),
-            "head": self.head,
+            "task": self.task,
             "num_classes": self.num_classes,
             "from_logits": self.from_logits,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "tower": [keras.layers.serialize(layer) for layer in self.tower],
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        if "head" in config:  # deepcross 0.1 called the task `head`.
+            config["task"] = config.pop("head")
         config["spec"] = FeatureSpec.from_config(config["spec"])
         if "tower" in config:
             config["tower"] = [keras.layers.deserialize(layer) for layer in config["tower"]]
         return cls(**config)
+
+
+def _check_not_raw(x, method):
+    """Refuses raw feature values where the model takes `spec.transform`'s arrays."""
+    if isinstance(x, (pd.DataFrame, pd.Series)):
+        received = f"a pandas {type(x).__name__}"
+    elif isinstance(x, dict) and any(_holds_text(v) for v in x.values()):
+        received = "a dict holding strings or objects"
+    else:
+        return
+    also = " or call model.predict_raw(df)" if method == "predict" else ""
+    raise ValueError(
+        f"model.{method} takes the model's inputs, the dict of arrays that spec.transform(df) "
+        f"or model.preprocess(df) makes, received {received}: pass model.preprocess(df)"
+        f"{also}"
+    )
+
+
+def _holds_text(values):
+    """True for a numpy array, pandas Series or list of strings or Python objects."""
+    if not isinstance(values, (np.ndarray, pd.Series, list, tuple)):
+        return False
+    return np.asarray(values).dtype.kind in "OSU"

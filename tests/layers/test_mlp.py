@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras.src import testing
 
 import deepcross as dc
 from tests import helpers
@@ -33,6 +34,9 @@ def test_exact_values_against_numpy():
         ({"hidden_units": []}, "hidden_units=\\[\\]"),
         ({"hidden_units": [4, 0]}, "hidden_units=\\[4, 0\\]"),
         ({"hidden_units": "64"}, "hidden_units='64'"),
+        ({"hidden_units": 0}, "hidden_units=0"),
+        ({"hidden_units": [64, True]}, "hidden_units=\\[64, True\\]"),
+        ({"hidden_units": [4], "use_bias": 1}, "use_bias=1"),
         ({"hidden_units": [4], "dropout": -0.1}, "dropout=-0.1"),
         ({"hidden_units": [4], "normalization": "weight"}, "normalization='weight'"),
         ({"hidden_units": [4], "kernel_regularizer": "l7"}, "kernel_regularizer='l7'"),
@@ -41,6 +45,20 @@ def test_exact_values_against_numpy():
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         dc.layers.MLP(**kwargs)
+
+
+def test_an_int_is_one_hidden_layer():
+    mlp = dc.layers.MLP(4)
+    assert mlp.hidden_units == [4] and mlp.get_config()["hidden_units"] == [4]
+    assert tuple(mlp(X).shape) == (5, 4)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"kernel_initializer": keras.initializers.GlorotUniform()}, {"kernel_regularizer": "l2"}],
+)
+def test_equal_shaped_kernels_start_different_and_seeded_builds_agree(kwargs):
+    helpers.assert_distinct_and_reproducible(lambda: dc.layers.MLP([6, 6, 6], **kwargs), (None, 6))
 
 
 def test_config_round_trip():
@@ -65,3 +83,17 @@ def test_kernel_regularizer_adds_a_loss():
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_mixed_precision(policy):
     helpers.assert_mixed_precision(lambda: dc.layers.MLP([4], normalization="batch"), X, policy)
+
+
+class MLPLayerTest(testing.TestCase):
+    def test_keras_layer_harness(self):
+        self.run_layer_test(
+            dc.layers.MLP,
+            init_kwargs={"hidden_units": [4, 3], "dropout": 0.1, "normalization": "batch"},
+            input_shape=(2, 5),
+            expected_output_shape=(2, 3),
+            expected_num_trainable_weights=8,
+            expected_num_non_trainable_weights=4,
+            expected_num_seed_generators=2,
+            expected_num_losses=0,
+        )

@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras.src import testing
 
 import deepcross as dc
 from tests import helpers
@@ -50,6 +51,7 @@ def test_layer_normalization_acts_on_the_residual_branch():
     [
         ({"units": 0}, "units=0"),
         ({"units": 2.5}, "units=2.5"),
+        ({"units": True}, "units=True"),
         ({"units": 4, "dropout": 1.0}, "dropout=1.0"),
         ({"units": 4, "normalization": "group"}, "normalization='group'"),
         ({"units": 4, "activation": "no_such"}, "activation='no_such'"),
@@ -58,6 +60,26 @@ def test_layer_normalization_acts_on_the_residual_branch():
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         dc.layers.ResidualUnit(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, names",
+    [
+        ({}, ("kernel",)),
+        (
+            {
+                "kernel_initializer": keras.initializers.GlorotUniform(),
+                "bias_initializer": keras.initializers.RandomNormal(),
+            },
+            ("kernel", "bias"),
+        ),
+    ],
+)
+def test_equal_shaped_weights_start_different_and_seeded_builds_agree(kwargs, names):
+    # A 6-wide input and 6 inner units: W1 and W2 (and b1 and b2) have one shape.
+    helpers.assert_distinct_and_reproducible(
+        lambda: dc.layers.ResidualUnit(6, **kwargs), (None, 6), names
+    )
 
 
 def test_config_round_trip():
@@ -81,3 +103,17 @@ def test_dropout_only_in_training():
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_mixed_precision(policy):
     helpers.assert_mixed_precision(lambda: dc.layers.ResidualUnit(4), X, policy)
+
+
+class ResidualUnitLayerTest(testing.TestCase):
+    def test_keras_layer_harness(self):
+        self.run_layer_test(
+            dc.layers.ResidualUnit,
+            init_kwargs={"units": 4, "dropout": 0.1, "normalization": "batch"},
+            input_shape=(2, 5),
+            expected_output_shape=(2, 5),
+            expected_num_trainable_weights=6,
+            expected_num_non_trainable_weights=2,
+            expected_num_seed_generators=1,
+            expected_num_losses=0,
+        )

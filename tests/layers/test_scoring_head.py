@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from keras.src import testing
 
 import deepcross as dc
 from tests import helpers
@@ -50,6 +51,7 @@ def test_default_losses():
     "args, kwargs, message",
     [
         (("ranking",), {}, "task='ranking'"),
+        (("multiclass",), {"num_classes": True}, "num_classes=True"),
         (("multiclass",), {}, "num_classes=None"),
         (("multiclass",), {"num_classes": 1}, "num_classes=1"),
         (("binary",), {"num_classes": 2}, "num_classes=2"),
@@ -75,5 +77,35 @@ def test_keras_round_trip_and_fit(tmp_path):
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_mixed_precision(policy):
-    helpers.assert_mixed_precision(lambda: dc.layers.ScoringHead(), X, policy)
+@pytest.mark.parametrize(
+    "task, kwargs",
+    [
+        ("binary", {}),
+        ("multiclass", {"num_classes": 3}),
+        ("regression", {}),
+        ("binary", {"from_logits": True}),
+    ],
+)
+def test_mixed_precision_scores_in_float32(policy, task, kwargs):
+    def make_head():
+        return dc.layers.ScoringHead(task, **kwargs)
+
+    helpers.assert_mixed_precision(make_head, X, policy, output_dtype="float32")
+    head = make_head()
+    assert head.compute_dtype == policy.split("_")[1]
+    assert head.compute_output_spec(keras.KerasTensor((None, 6))).dtype == "float32"
+
+
+class ScoringHeadLayerTest(testing.TestCase):
+    def test_keras_layer_harness(self):
+        self.run_layer_test(
+            dc.layers.ScoringHead,
+            init_kwargs={"task": "multiclass", "num_classes": 3},
+            input_shape=(2, 5),
+            expected_output_shape=(2, 3),
+            expected_output_dtype="float32",
+            expected_num_trainable_weights=2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            expected_num_losses=0,
+        )

@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ from tests.conftest import make_frame
 
 def test_residual_tower_keeps_the_stacked_width(spec):
     model = dc.models.DeepCrossing(spec, residual_units=(32, 16, 64))
-    width = sum(spec.output_dim(f) for f in spec.features)
+    width = model.get_layer("embedding_stack").output.shape[-1]
     units = [layer for layer in model.layers if layer.name.startswith("residual_unit_")]
     assert [u.name for u in units] == ["residual_unit_1", "residual_unit_2", "residual_unit_3"]
     assert all(u.output.shape == (None, width) for u in units)
@@ -30,11 +32,26 @@ def test_fit_and_keras_round_trip(tmp_path, spec, frame):
     np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))
 
 
+def test_an_int_is_one_unit(spec):
+    model = dc.models.DeepCrossing(spec, residual_units=16)
+    assert model.get_layer("residual_unit_1").units == 16
+    assert [layer.name for layer in model.layers if layer.name.startswith("residual_unit")] == [
+        "residual_unit_1"
+    ]
+    assert model.get_config()["residual_units"] == [16]
+
+
+@pytest.mark.parametrize("residual_units", [0, (), [], "64", [64, True], [64, 0], 2.5])
+def test_invalid_residual_units_are_named(spec, residual_units):
+    with pytest.raises(ValueError, match=re.escape(f"residual_units={residual_units!r}")):
+        dc.models.DeepCrossing(spec, residual_units=residual_units)
+
+
 def test_invalid_arguments(spec):
-    with pytest.raises(ValueError, match="residual_units"):
-        dc.models.DeepCrossing(spec, residual_units=())
     with pytest.raises(ValueError, match="spec must be a deepcross FeatureSpec"):
         dc.models.DeepCrossing(None)
+    with pytest.raises(ValueError, match="dropout=1.5"):
+        dc.models.DeepCrossing(spec, dropout=1.5)
 
 
 @keras.saving.register_keras_serializable(package="deepcross_tests")
@@ -53,8 +70,10 @@ class GatedResidualUnit(dc.layers.ResidualUnit):
 
 @keras.saving.register_keras_serializable(package="deepcross_tests")
 class GatedDeepCrossing(dc.models.DeepCrossing):
-    def make_residual_unit(self, units, dropout, normalization, name):
-        return GatedResidualUnit(units, dropout=dropout, normalization=normalization, name=name)
+    def make_residual_unit(self, units, dropout, normalization, name, dtype):
+        return GatedResidualUnit(
+            units, dropout=dropout, normalization=normalization, name=name, dtype=dtype
+        )
 
 
 def test_subclass_end_to_end(tmp_path, spec, frame):
@@ -73,15 +92,3 @@ def test_subclass_end_to_end(tmp_path, spec, frame):
     assert type(loaded) is GatedDeepCrossing
     raw = make_frame(16, seed=2)
     np.testing.assert_array_equal(loaded.predict_raw(raw, verbose=0), model.predict_raw(raw, verbose=0))
-
-
-def test_ranking_model_with_a_custom_tower(tmp_path, spec, frame):
-    tower = [keras.layers.Dense(8, activation="relu", name="custom_dense")]
-    model = dc.models.RankingModel(spec, tower, head="regression", name="custom")
-    model.compile()
-    model.fit(spec.transform(frame), frame["avgRating"].to_numpy(), epochs=1, verbose=0)
-    path = tmp_path / "custom.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    arrays = spec.transform(frame)
-    np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))

@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -50,16 +52,29 @@ def test_keras_round_trip_predicts_identically_from_raw_values(tmp_path, spec, f
 
 
 @pytest.mark.parametrize(
-    "head, kwargs, width",
+    "task, kwargs, width",
     [("multiclass", {"num_classes": 3}, 3), ("regression", {}, 1), ("binary", {"from_logits": True}, 1)],
 )
-def test_heads(spec, frame, head, kwargs, width):
-    model = dc.models.EmbeddingMLP(spec, hidden_units=(8,), head=head, **kwargs)
+def test_tasks(spec, frame, task, kwargs, width):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(8,), task=task, **kwargs)
+    assert model.get_config()["task"] == task == model.get_layer("scoring_head").task
     model.compile()
-    labels = (frame["movieId"] % 3).to_numpy() if head == "multiclass" else frame["label"].to_numpy()
+    labels = (frame["movieId"] % 3).to_numpy() if task == "multiclass" else frame["label"].to_numpy()
     history = model.fit(spec.transform(frame), labels, epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert model.predict(spec.transform(frame), verbose=0).shape == (len(frame), width)
+
+
+def test_an_int_is_one_hidden_layer(spec):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=16)
+    assert model.get_layer("mlp").hidden_units == [16]
+    assert model.get_config()["hidden_units"] == [16]
+
+
+@pytest.mark.parametrize("hidden_units", [0, (), "64", [64, True]])
+def test_invalid_hidden_units_are_named(spec, hidden_units):
+    with pytest.raises(ValueError, match=re.escape(f"hidden_units={hidden_units!r}")):
+        dc.models.EmbeddingMLP(spec, hidden_units=hidden_units)
 
 
 def test_unadapted_spec_is_refused():
