@@ -1,0 +1,125 @@
+"""Tests for deepcross/datasets/sample_files.py: read_samples and bad rows."""
+
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from deepcross import datasets
+from tests.datasets.conftest import check_dtypes
+from tests.datasets.conftest import random_table
+
+
+def test_read_samples_lesson_file(shared_data, capsys):
+    path = shared_data / "sparrowrecsys" / "testSamples.csv"
+    samples = datasets.read_samples(path)
+    assert samples.shape == (22440, 27)
+    check_dtypes(samples)
+    assert samples.attrs["bad_rows"] == []
+    assert capsys.readouterr().err == ""
+    first = samples.iloc[0]
+    assert [first[f"userRatedMovie{i}"] for i in range(1, 6)] == ["349", "590", "150", "592", ""]
+    assert (first["movieRatingCount"], first["movieAvgRating"], first["label"]) == (10759, 3.91, 0)
+    fourth = samples.iloc[3]  # 135,27108,...,Comedy,"","",...
+    assert (fourth["movieId"], fourth["movieGenre1"]) == (135, "Comedy")
+    assert (fourth["movieGenre2"], fourth["movieGenre3"]) == ("", "")
+    assert samples["label"].sum() == 12584
+    assert (samples["userGenre5"] == "").sum() == 1522
+
+
+def test_read_samples_round_trips_build_samples(tmp_path):
+    ratings, movies = random_table(5)
+    samples = datasets.build_samples(ratings, movies)
+    path = tmp_path / "samples.csv"
+    samples.to_csv(path, index=False)
+    pd.testing.assert_frame_equal(datasets.read_samples(path), samples)
+
+
+def sample_lines(count=5):
+    ratings, movies = random_table(6)
+    samples = datasets.build_samples(ratings, movies).head(count)
+    return samples.to_csv(index=False).splitlines()
+
+
+def write_bad_file(tmp_path):
+    lines = sample_lines()
+    header = lines[0].split(",")
+    fields = lines[2].split(",")
+    fields[header.index("movieRatingCount")] = "abc"
+    lines[2] = ",".join(fields)  # line 3
+    lines.insert(4, "")  # line 5: blank, ignored
+    lines[5] = lines[5].rsplit(",", 1)[0]  # line 6: 26 fields
+    fields = lines[6].split(",")
+    fields[header.index("label")] = ""
+    lines[6] = ",".join(fields)  # line 7: label missing
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_read_samples_bad_row_error_names_file_line_column(tmp_path):
+    path = write_bad_file(tmp_path)
+    with pytest.raises(ValueError) as info:
+        datasets.read_samples(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "line 3, column 'movieRatingCount': 'abc'" in message
+    assert "3 bad row(s)" in message
+
+
+def test_read_samples_skip_counts_and_prints(tmp_path, capsys):
+    path = write_bad_file(tmp_path)
+    samples = datasets.read_samples(path, on_bad_rows="skip")
+    assert len(samples) == 2
+    check_dtypes(samples)
+    assert samples.attrs["bad_rows"] == [
+        (3, "movieRatingCount", "abc"),
+        (6, None, "26 fields, expected 27"),
+        (7, "label", ""),
+    ]
+    assert capsys.readouterr().err == (
+        f"read_samples: {path}: 2 rows read, 3 bad rows skipped (line 3: column "
+        "movieRatingCount: 'abc'; line 6: 26 fields, expected 27; line 7: column label: "
+        "missing value)\n"
+    )
+
+
+def test_read_samples_skip_prints_summary_with_nothing_skipped(tmp_path, capsys):
+    path = tmp_path / "good.csv"
+    path.write_text("\n".join(sample_lines()) + "\n")
+    samples = datasets.read_samples(path, on_bad_rows="skip")
+    assert len(samples) == 5
+    assert capsys.readouterr().err == f"read_samples: {path}: 5 rows read, 0 bad rows skipped\n"
+
+
+@pytest.mark.parametrize(
+    "column, value, shown",
+    [
+        ("label", "2", "'2'"),
+        ("userId", "3.5", "'3.5'"),
+        ("userRatedMovie1", "x12", "'x12'"),
+        ("movieAvgRating", "nan", "'nan'"),
+    ],
+)
+def test_read_samples_bad_values(tmp_path, column, value, shown):
+    lines = sample_lines(2)
+    fields = lines[1].split(",")
+    fields[lines[0].split(",").index(column)] = value
+    lines[1] = ",".join(fields)
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=re.escape(f"line 2, column '{column}': {shown}")):
+        datasets.read_samples(path)
+
+
+def test_read_samples_missing_column_and_bad_argument(tmp_path):
+    lines = sample_lines(2)
+    path = tmp_path / "short.csv"
+    frame = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
+    frame.drop(columns="userAvgRating").to_csv(path, index=False)
+    with pytest.raises(ValueError, match=f"{re.escape(str(path))} has no column 'userAvgRating'"):
+        datasets.read_samples(path)
+    with pytest.raises(ValueError, match="on_bad_rows='ignore'"):
+        datasets.read_samples(path, on_bad_rows="ignore")
+
