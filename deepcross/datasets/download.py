@@ -1,20 +1,26 @@
 """`load_movielens`: MovieLens "latest small" from a local copy, the cache or GroupLens.
 
-It touches the network only when `load_movielens` is called with no local or cached copy; with
-no network it prints one line and returns `synthetic_movielens()` instead.
+The download and the cache are `keras.utils.get_file`'s: the GroupLens zip is kept in the
+cache folder and unpacked next to it. The two files read, `ratings.csv` and `movies.csv`, are
+checked against their sha256 before they are used. With no network, `load_movielens` logs one
+line and returns `synthetic_movielens()` instead. Nothing here touches the network unless
+`load_movielens` is called with no local copy and no cached zip.
 """
 
+import contextlib
 import hashlib
 import http.client
 import io
+import logging
 import os
 import pathlib
-import sys
+import shutil
+import socket
 import urllib.error
-import urllib.request
 import zipfile
 import zlib
 
+import keras
 import numpy as np
 import pandas as pd
 
@@ -33,11 +39,17 @@ SHA256 = {
 DOWNLOAD_TIMEOUT = 20.0
 """Seconds `load_movielens` waits on the network before it falls back to synthetic data."""
 
+ARCHIVE = "ml-latest-small.zip"
+"""The zip's name in the cache folder."""
+
 _FILES = ("ratings.csv", "movies.csv")
 _FOLDER = "ml-latest-small"
-_ZIP_MEMBERS = ("README.txt", "links.csv", "movies.csv", "ratings.csv", "tags.csv")
 _RATINGS_COLUMNS = {"userId": "int", "movieId": "int", "rating": "float", "timestamp": "int"}
 _MOVIES_COLUMNS = {"movieId": "int", "title": "text", "genres": "text"}
+# What a failed download raises, or what it was raised from (get_file wraps URLError).
+_NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError)
+
+logger = logging.getLogger(__name__)
 
 
 def load_movielens(data_dir=None, *, cache_dir=None, download=True):
@@ -49,20 +61,20 @@ def load_movielens(data_dir=None, *, cache_dir=None, download=True):
        `ratings.csv` and `movies.csv`, or holding `ml-latest-small/` with them. The files'
        columns and values are checked, their checksums are not (a copy of your own may differ).
     2. The cache, `cache_dir`, else `DEEPCROSS_CACHE_DIR`, else `~/.cache/deepcross`, when it
-       holds `ml-latest-small/ratings.csv` and `movies.csv` (checked against their sha256).
-    3. With `download=True`, the GroupLens zip (`URL`), fetched with a 20-second timeout,
-       checked against the sha256 of `ratings.csv` and `movies.csv`, and unpacked into the
-       cache.
-    4. Otherwise, and whenever the download fails for want of a network, one line on stderr
-       (`deepcross: no network (<reason>); using built-in synthetic MovieLens-shaped data`)
-       and `synthetic_movielens()`.
+       holds `ml-latest-small.zip`; it is unpacked again, and `ratings.csv` and `movies.csv`
+       are checked against their sha256.
+    3. With `download=True`, the GroupLens zip (`URL`), fetched by `keras.utils.get_file`
+       into the cache with a 20-second network timeout, unpacked there and checked as above.
+    4. Otherwise, and whenever the download fails (no network, an HTTP error), a one-line
+       warning on the `deepcross` logger (`Could not download MovieLens (<reason>); using
+       built-in synthetic MovieLens-shaped data`) and `synthetic_movielens()`.
 
     Args:
         data_dir: str, path or None. A local copy; None looks at `DEEPCROSS_DATA_DIR`.
             Defaults to None.
         cache_dir: str, path or None. Where downloads are kept; None means
             `DEEPCROSS_CACHE_DIR`, else `~/.cache/deepcross`. Defaults to None.
-        download: bool. Whether to download when no local or cached copy exists.
+        download: bool. Whether to download when no local copy or cached zip exists.
             Defaults to True.
 
     Returns:
@@ -71,8 +83,9 @@ def load_movielens(data_dir=None, *, cache_dir=None, download=True):
     Raises:
         FileNotFoundError: `data_dir` (or `DEEPCROSS_DATA_DIR`) does not exist or holds no
             `ratings.csv` and `movies.csv`.
-        ValueError: a file is corrupt or partial (a checksum that does not match, a missing
-            column, a value that does not parse), naming the file.
+        ValueError: a file is corrupt or partial (a checksum that does not match, a zip that
+            does not unpack, a missing column, a value that does not parse), naming the file.
+            A corrupt cached zip is deleted first, so the next call downloads it again.
 
     Example:
 
@@ -92,41 +105,95 @@ def load_movielens(data_dir=None, *, cache_dir=None, download=True):
         return MovieLens(ratings, movies, f"local:{folder}")
 
     cache = _cache_dir(cache_dir)
-    cached = cache / _FOLDER
-    if all((cached / name).is_file() for name in _FILES):
-        ratings, movies = _read_folder(cached, verify=True)
-        return MovieLens(ratings, movies, f"cache:{cached}")
-    if not download:
-        print(
-            f"deepcross: MovieLens not found in {cached} and download=False; "
-            "using built-in synthetic MovieLens-shaped data",
-            file=sys.stderr,
+    archive = cache / ARCHIVE
+    cached = archive.is_file()
+    if not cached and not download:
+        logger.warning(
+            "MovieLens not found in %s and download=False; using built-in synthetic "
+            "MovieLens-shaped data",
+            cache,
         )
         return synthetic_movielens()
+    # get_file writes elsewhere (a temporary folder) when cache_dir is not a writable folder.
+    cache.mkdir(parents=True, exist_ok=True)
     try:
-        payload = _fetch(URL, DOWNLOAD_TIMEOUT)
-    except urllib.error.URLError as error:
-        return _offline(error.reason)
-    except (OSError, http.client.HTTPException) as error:
-        return _offline(error)
-    _unpack(payload, URL, cached)
-    ratings, movies = _read_folder(cached, verify=True)
-    return MovieLens(ratings, movies, f"download:{URL}")
+        with _socket_timeout(DOWNLOAD_TIMEOUT):
+            extracted = keras.utils.get_file(
+                ARCHIVE, URL, cache_dir=os.fspath(cache), cache_subdir="", extract=True
+            )
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        _remove(archive)
+        raise ValueError(
+            f"{archive} is corrupt or partial ({error}); it was deleted, so the next call "
+            "downloads it again"
+        ) from None
+    except Exception as error:
+        reason = _network_failure(error)
+        if reason is None:
+            raise
+        logger.warning(
+            "Could not download MovieLens (%s); using built-in synthetic MovieLens-shaped data",
+            reason,
+        )
+        return synthetic_movielens()
+    folder = pathlib.Path(extracted) / _FOLDER
+    try:
+        _check_download(folder, archive)
+    except ValueError:
+        _remove(archive, pathlib.Path(extracted))
+        raise
+    ratings, movies = _read_folder(folder, verify=False)  # Checked by _check_download.
+    return MovieLens(ratings, movies, f"cache:{folder}" if cached else f"download:{URL}")
 
 
-def _offline(reason):
-    reason = str(reason) or type(reason).__name__
-    print(
-        f"deepcross: no network ({reason}); using built-in synthetic MovieLens-shaped data",
-        file=sys.stderr,
-    )
-    return synthetic_movielens()
+@contextlib.contextmanager
+def _socket_timeout(seconds):
+    """Sets the default socket timeout for the block (get_file's urlretrieve takes none)."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
-def _fetch(url, timeout):
-    """Returns the bytes at `url`; network failures raise URLError or OSError."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read()
+def _network_failure(error):
+    """Why the download failed when `error`, or an error it came from, is a network one."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, urllib.error.HTTPError):
+            return f"HTTP {error.code} {error.reason}"
+        if isinstance(error, urllib.error.URLError):
+            return str(error.reason) or type(error).__name__
+        if isinstance(error, _NETWORK_ERRORS):
+            return str(error) or type(error).__name__
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _check_download(folder, archive):
+    """Checks that the unpacked zip holds ratings.csv and movies.csv with their sha256."""
+    for name in _FILES:
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(
+                f"{archive} is corrupt or partial: it does not unpack to {_FOLDER}/{name}; it "
+                "was deleted, so the next call downloads it again"
+            )
+        digest = _sha256(path.read_bytes())
+        if digest != SHA256[name]:
+            raise ValueError(
+                f"{_FOLDER}/{name} in {archive} (from {URL}) is corrupt or partial: its sha256 "
+                f"is {digest}, expected {SHA256[name]}; the zip was deleted, so the next call "
+                "downloads it again"
+            )
+
+
+def _remove(archive, extracted=None):
+    archive.unlink(missing_ok=True)
+    if extracted is not None:
+        shutil.rmtree(extracted, ignore_errors=True)
 
 
 def _cache_dir(cache_dir):
@@ -160,7 +227,7 @@ def _read_folder(folder, verify):
         if verify and _sha256(data) != SHA256[name]:
             raise ValueError(
                 f"{path} is corrupt or partial: its sha256 is {_sha256(data)}, expected "
-                f"{SHA256[name]}. Delete it to download it again."
+                f"{SHA256[name]}"
             )
         frames.append(_parse_table(data, path, columns))
     ratings, movies = frames
@@ -211,32 +278,3 @@ def _parse_table(data, path, columns):
                 f"{path} is corrupt or partial: line {row + 2}, column {name!r}: {shown}"
             )
     return pd.DataFrame(out)
-
-
-def _unpack(payload, url, folder):
-    """Checks the downloaded zip and writes its MovieLens files into `folder`."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(payload))
-        names = set(archive.namelist())
-        contents = {
-            name: archive.read(f"{_FOLDER}/{name}")
-            for name in _ZIP_MEMBERS
-            if f"{_FOLDER}/{name}" in names
-        }
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise ValueError(f"The download from {url} is not a valid zip file: {error}") from None
-    for name in _FILES:
-        if name not in contents:
-            raise ValueError(f"The download from {url} has no {_FOLDER}/{name}")
-        digest = _sha256(contents[name])
-        if digest != SHA256[name]:
-            raise ValueError(
-                f"{_FOLDER}/{name} downloaded from {url} is corrupt or partial: its sha256 is "
-                f"{digest}, expected {SHA256[name]}"
-            )
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in contents.items():
-        partial = folder / f"{name}.part"
-        partial.write_bytes(data)
-        os.replace(partial, folder / name)
-

@@ -1,13 +1,15 @@
 """`read_samples`: a sample table from a CSV file, the lesson's own `testSamples.csv` included.
 
 The table read has the columns and dtypes of `build_samples` (see
-`deepcross.datasets.columns`), so a model trains on either.
+`deepcross.datasets.columns`), so a model trains on either. Bad rows are an error naming the
+file, line and column, or are skipped and counted in one summary logged on the `deepcross`
+logger.
 """
 
 import io
+import logging
 import os
 import pathlib
-import sys
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,8 @@ from deepcross.datasets.columns import SAMPLE_COLUMNS
 from deepcross.datasets.columns import with_dtypes
 
 ON_BAD_ROWS = ("error", "skip")
+
+logger = logging.getLogger(__name__)
 
 
 def read_samples(path, *, on_bad_rows="error"):
@@ -36,8 +40,9 @@ def read_samples(path, *, on_bad_rows="error"):
     Args:
         path: str or path. The CSV file.
         on_bad_rows: str. `"error"`: raise on the first bad row, naming the file, its line and
-            column. `"skip"`: leave bad rows out and print one summary line to stderr (always,
-            also when nothing was skipped). Defaults to `"error"`.
+            column. `"skip"`: leave bad rows out and log one summary line on the `deepcross`
+            logger: a warning when rows were skipped, else at level INFO. Defaults to
+            `"error"`.
 
     Returns:
         A pd.DataFrame; `df.attrs["bad_rows"]` lists the skipped rows as
@@ -144,18 +149,26 @@ def read_samples(path, *, on_bad_rows="error"):
         samples[name] = samples[name].astype(str)
     samples.attrs["bad_rows"] = bad_rows
     if on_bad_rows == "skip":
-        details = "; ".join(
-            f"line {line}: " + (f"column {name}: " if name else "") + _describe(name, value)
-            for line, name, value in bad_rows[:5]
-        )
-        if len(bad_rows) > 5:
-            details += f"; and {len(bad_rows) - 5} more"
-        print(
-            f"read_samples: {shown_path}: {len(samples)} rows read, {len(bad_rows)} bad rows "
-            "skipped" + (f" ({details})" if details else ""),
-            file=sys.stderr,
-        )
+        _log_summary(shown_path, len(samples), bad_rows)
     return samples
+
+
+def _log_summary(shown_path, rows_read, bad_rows):
+    """One line: rows read and bad rows skipped, the first five of them with their reason."""
+    details = "; ".join(
+        f"line {line}: " + (f"column {name}: " if name else "") + _describe(name, value)
+        for line, name, value in bad_rows[:5]
+    )
+    if len(bad_rows) > 5:
+        details += f"; and {len(bad_rows) - 5} more"
+    logger.log(
+        logging.WARNING if bad_rows else logging.INFO,
+        "read_samples: %s: %d rows read, %d bad rows skipped%s",
+        shown_path,
+        rows_read,
+        len(bad_rows),
+        f" ({details})" if details else "",
+    )
 
 
 def _describe(name, value):

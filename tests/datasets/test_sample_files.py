@@ -1,6 +1,7 @@
 """Tests for deepcross/datasets/sample_files.py: read_samples and bad rows."""
 
 import io
+import logging
 import re
 
 import pandas as pd
@@ -10,14 +11,24 @@ from deepcross import datasets
 from tests.datasets.conftest import check_dtypes
 from tests.datasets.conftest import random_table
 
+@pytest.fixture
+def log(caplog):
+    """The records of the `deepcross` logger, INFO and up."""
+    caplog.set_level(logging.INFO, logger="deepcross")
+    return caplog
 
-def test_read_samples_lesson_file(shared_data, capsys):
+
+def messages(log):
+    return [(r.levelname, r.getMessage()) for r in log.records if r.name.startswith("deepcross")]
+
+
+def test_read_samples_lesson_file(shared_data, log):
     path = shared_data / "sparrowrecsys" / "testSamples.csv"
     samples = datasets.read_samples(path)
     assert samples.shape == (22440, 27)
     check_dtypes(samples)
     assert samples.attrs["bad_rows"] == []
-    assert capsys.readouterr().err == ""
+    assert messages(log) == []
     first = samples.iloc[0]
     assert [first[f"userRatedMovie{i}"] for i in range(1, 6)] == ["349", "590", "150", "592", ""]
     assert (first["movieRatingCount"], first["movieAvgRating"], first["label"]) == (10759, 3.91, 0)
@@ -58,6 +69,7 @@ def write_bad_file(tmp_path):
     return path
 
 
+
 def test_read_samples_bad_row_error_names_file_line_column(tmp_path):
     path = write_bad_file(tmp_path)
     with pytest.raises(ValueError) as info:
@@ -68,7 +80,7 @@ def test_read_samples_bad_row_error_names_file_line_column(tmp_path):
     assert "3 bad row(s)" in message
 
 
-def test_read_samples_skip_counts_and_prints(tmp_path, capsys):
+def test_read_samples_skip_counts_and_warns(tmp_path, log):
     path = write_bad_file(tmp_path)
     samples = datasets.read_samples(path, on_bad_rows="skip")
     assert len(samples) == 2
@@ -78,19 +90,22 @@ def test_read_samples_skip_counts_and_prints(tmp_path, capsys):
         (6, None, "26 fields, expected 27"),
         (7, "label", ""),
     ]
-    assert capsys.readouterr().err == (
-        f"read_samples: {path}: 2 rows read, 3 bad rows skipped (line 3: column "
-        "movieRatingCount: 'abc'; line 6: 26 fields, expected 27; line 7: column label: "
-        "missing value)\n"
-    )
+    assert messages(log) == [
+        (
+            "WARNING",
+            f"read_samples: {path}: 2 rows read, 3 bad rows skipped (line 3: column "
+            "movieRatingCount: 'abc'; line 6: 26 fields, expected 27; line 7: column label: "
+            "missing value)",
+        )
+    ]
 
 
-def test_read_samples_skip_prints_summary_with_nothing_skipped(tmp_path, capsys):
+def test_read_samples_skip_logs_info_with_nothing_skipped(tmp_path, log):
     path = tmp_path / "good.csv"
     path.write_text("\n".join(sample_lines()) + "\n")
     samples = datasets.read_samples(path, on_bad_rows="skip")
     assert len(samples) == 5
-    assert capsys.readouterr().err == f"read_samples: {path}: 5 rows read, 0 bad rows skipped\n"
+    assert messages(log) == [("INFO", f"read_samples: {path}: 5 rows read, 0 bad rows skipped")]
 
 
 @pytest.mark.parametrize(
@@ -122,4 +137,3 @@ def test_read_samples_missing_column_and_bad_argument(tmp_path):
         datasets.read_samples(path)
     with pytest.raises(ValueError, match="on_bad_rows='ignore'"):
         datasets.read_samples(path, on_bad_rows="ignore")
-
