@@ -8,6 +8,7 @@ line and returns `synthetic_movielens()` instead. Nothing here touches the netwo
 """
 
 import contextlib
+import csv
 import hashlib
 import http.client
 import io
@@ -24,6 +25,8 @@ import keras
 import numpy as np
 import pandas as pd
 
+from deepcross.datasets.csv_checks import cut_off_line
+from deepcross.datasets.csv_checks import repeated_name
 from deepcross.datasets.movie_lens import MovieLens
 from deepcross.datasets.synthetic import synthetic_movielens
 
@@ -84,8 +87,10 @@ def load_movielens(data_dir=None, *, cache_dir=None, download=True):
         FileNotFoundError: `data_dir` (or `DEEPCROSS_DATA_DIR`) does not exist or holds no
             `ratings.csv` and `movies.csv`.
         ValueError: a file is corrupt or partial (a checksum that does not match, a zip that
-            does not unpack, a missing column, a value that does not parse), naming the file.
-            A corrupt cached zip is deleted first, so the next call downloads it again.
+            does not unpack, a file that is empty, has a header line but no rows, or ends
+            without a newline, a header that lacks a column or names one twice, a value that
+            does not parse), naming the file. A corrupt cached zip is deleted first, so the
+            next call downloads it again.
 
     Example:
 
@@ -243,17 +248,38 @@ def _read_folder(folder, verify):
 def _parse_table(data, path, columns):
     """Parses a MovieLens CSV, checking its columns and values; errors name the file."""
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data), dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
         raise ValueError(f"{path} is corrupt or partial: {error}") from None
+    if text.strip() == "":
+        raise ValueError(f"{path} is corrupt or partial: it is empty")
+    cut = cut_off_line(text)
+    if cut is not None:
+        raise ValueError(
+            f"{path} is corrupt or partial: line {cut} has no newline at its end, so the file "
+            "was likely cut off inside it"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(f"{path} is corrupt or partial: {error}") from None
+    # pandas renames a repeated column ("movieId.1"), so the header is read on its own.
+    header = next(csv.reader(io.StringIO(text)))
+    repeated = repeated_name([name.strip() for name in header])
+    if repeated is not None:
+        raise ValueError(
+            f"{path} is corrupt or partial: its header line names column {repeated!r} twice"
+        )
     missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise ValueError(
             f"{path} is corrupt or partial: it has no column {missing[0]!r} "
             f"(columns present: {list(frame.columns)})"
         )
+    if frame.empty:
+        raise ValueError(f"{path} is corrupt or partial: it has a header line but no rows")
     out = {}
     for name, kind in columns.items():
         raw = frame[name].astype(str)

@@ -19,8 +19,11 @@ from deepcross.datasets.columns import INT_COLUMNS
 from deepcross.datasets.columns import RATED_MOVIES
 from deepcross.datasets.columns import SAMPLE_COLUMNS
 from deepcross.datasets.columns import with_dtypes
+from deepcross.datasets.csv_checks import cut_off_line
+from deepcross.datasets.csv_checks import repeated_name
 
 ON_BAD_ROWS = ("error", "skip")
+_CUT_OFF = "no newline at its end, so the file was likely cut off inside this row"
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +34,15 @@ def read_samples(path, *, on_bad_rows="error"):
     Reads the lesson's own files as they are: an empty field and a quoted empty field (`""`)
     both mean "absent". The result has the dtypes of `build_samples`, so a model trains on
     either. Columns beyond `SAMPLE_COLUMNS` are kept, as text, after them. Blank lines are
-    ignored; each record must sit on one line.
+    ignored; each record must sit on one line. A file with a header line and no rows gives a
+    table with no rows (and the same columns and dtypes).
 
     A bad row is one with the wrong number of fields, a missing or non-numeric value in a
     numeric column, a non-integer where an integer belongs (ids, counts, years, `label`, which
-    must be 0 or 1) or a non-integer movie id in `userRatedMovie1..5`.
+    must be 0 or 1), a non-integer movie id in `userRatedMovie1..5`, or the file's last row when
+    it has no newline at its end: a file cut off inside its last row still parses (`Thriller`
+    read as `Thril`), so that row is not trusted. If it is complete, end the file with a
+    newline.
 
     Args:
         path: str or path. The CSV file.
@@ -47,10 +54,12 @@ def read_samples(path, *, on_bad_rows="error"):
     Returns:
         A pd.DataFrame; `df.attrs["bad_rows"]` lists the skipped rows as
         `(line, column, value)` tuples (`column` is None, `value` the reason, for a row with
-        the wrong number of fields).
+        the wrong number of fields or a cut-off last row).
 
     Raises:
-        ValueError: a column is missing from the header, or (with `"error"`) a row is bad.
+        ValueError: the file is empty, its header line lacks a column of `SAMPLE_COLUMNS`,
+            names a column twice or is cut off (the file's only line, with no newline), or
+            (with `"error"`) a row is bad.
 
     Example:
 
@@ -67,6 +76,7 @@ def read_samples(path, *, on_bad_rows="error"):
         text = pathlib.Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValueError(f"{shown_path} is not a UTF-8 text file: {error}") from None
+    cut = cut_off_line(text)
     lines = pd.Series(text.split("\n"), dtype=object)
     if len(lines) and lines.iloc[-1] == "":
         lines = lines.iloc[:-1]
@@ -75,21 +85,30 @@ def read_samples(path, *, on_bad_rows="error"):
     lines = lines[lines.str.strip() != ""]
     if lines.empty:
         raise ValueError(f"{shown_path} is empty: it has no header line")
+    if cut == lines.index[0]:
+        raise ValueError(
+            f"{shown_path}, line {cut}: the header line has no newline at its end, so the "
+            "file was likely cut off inside it; if it is complete, end it with a newline"
+        )
     header = _parse_lines(lines.iloc[:1], None, shown_path).iloc[0].str.strip().tolist()
+    repeated = repeated_name(header)
+    if repeated is not None:
+        raise ValueError(f"{shown_path} has column {repeated!r} twice in its header line")
     missing = [name for name in SAMPLE_COLUMNS if name not in header]
     if missing:
         raise ValueError(f"{shown_path} has no column {missing[0]!r} in its header line")
-    repeated = pd.Series(header)[pd.Series(header).duplicated()]
-    if len(repeated):
-        raise ValueError(f"{shown_path} has column {repeated.iloc[0]!r} twice in its header")
     lines = lines.iloc[1:]
+    bad_rows = []
+    if cut is not None:  # The last line left, by the checks above.
+        bad_rows.append((int(cut), None, _CUT_OFF))
+        lines = lines.iloc[:-1]
 
     # Fields per line, counting commas outside quotes; odd quotes would span lines.
     unquoted = lines.str.replace(r'"[^"]*"', "", regex=True)
     fields = unquoted.str.count(",").to_numpy() + 1
     odd = (lines.str.count('"').to_numpy() % 2) == 1
     wrong = odd | (fields != len(header))
-    bad_rows = [
+    bad_rows += [
         (int(line), None, "unbalanced quotes" if is_odd else f"{count} fields, expected "
          f"{len(header)}")
         for line, count, is_odd in zip(lines.index[wrong], fields[wrong], odd[wrong])

@@ -85,14 +85,28 @@ def write_small_folder(folder, ratings_text=RATINGS_CSV, movies_text=MOVIES_CSV)
     (folder / "movies.csv").write_text(movies_text)
 
 
+CUT = "line 3 has no newline at its end, so the file was likely cut off inside it"
+
+
 @pytest.mark.parametrize(
     "name, text, message",
     [
-        ("ratings.csv", RATINGS_CSV + "1,1,4.", "line 3, column 'timestamp': missing value"),
+        ("ratings.csv", RATINGS_CSV + "1,2,4.", CUT),
+        ("ratings.csv", RATINGS_CSV + "1,2,3.0,149384", CUT),  # a timestamp cut short
+        ("ratings.csv", RATINGS_CSV + "1,2,4.0,\n", "line 3, column 'timestamp': missing value"),
         ("ratings.csv", "userId,movieId,rating\n1,1,4.0\n", "no column 'timestamp'"),
         ("ratings.csv", RATINGS_CSV.replace("4.0", "good"), "column 'rating': 'good'"),
-        ("ratings.csv", "", "corrupt or partial"),
-        ("movies.csv", MOVIES_CSV + "2,B (19", "line 3, column 'genres': missing value"),
+        ("ratings.csv", "", "it is empty"),
+        ("ratings.csv", "\n \n", "it is empty"),
+        ("ratings.csv", "userId,movieId,rating,timestamp\n", "a header line but no rows"),
+        ("ratings.csv", RATINGS_CSV[:20], "line 1 has no newline"),
+        (
+            "ratings.csv",
+            "userId,movieId,rating,timestamp,rating\n1,1,4.0,964982703,4.0\n",
+            "its header line names column 'rating' twice",
+        ),
+        ("movies.csv", MOVIES_CSV + "2,B (1999),Thril", CUT),  # "Thriller" cut short
+        ("movies.csv", MOVIES_CSV + "2,B (1999),\n", "line 3, column 'genres': missing value"),
         ("movies.csv", "movieId,title\n1,A\n", "no column 'genres'"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Tests for deepcross/datasets/sample_files.py: read_samples and bad rows."""
+"""Tests for deepcross/datasets/sample_files.py: read_samples, bad rows, cut-off files."""
 
 import io
 import logging
@@ -10,6 +10,9 @@ import pytest
 from deepcross import datasets
 from tests.datasets.conftest import check_dtypes
 from tests.datasets.conftest import random_table
+
+CUT_OFF = "no newline at its end, so the file was likely cut off inside this row"
+
 
 @pytest.fixture
 def log(caplog):
@@ -137,3 +140,84 @@ def test_read_samples_missing_column_and_bad_argument(tmp_path):
         datasets.read_samples(path)
     with pytest.raises(ValueError, match="on_bad_rows='ignore'"):
         datasets.read_samples(path, on_bad_rows="ignore")
+
+
+
+def cut_file(tmp_path, keep):
+    """Three good rows, the last with userGenre5 "Thriller", cut to `keep` characters less."""
+    lines = sample_lines(3)
+    fields = lines[3].split(",")
+    fields[lines[0].split(",").index("userGenre5")] = "Thriller"
+    lines[3] = ",".join(fields)
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / "cut.csv"
+    path.write_text(text[: len(text) - keep])
+    return path
+
+
+@pytest.mark.parametrize("keep", [1, 4])  # the newline only; the newline and "ler"
+def test_read_samples_cut_off_last_row_is_an_error(tmp_path, keep):
+    path = cut_file(tmp_path, keep)
+    with pytest.raises(ValueError) as info:
+        datasets.read_samples(path)
+    assert str(info.value) == (
+        f"{path}, line 4: {CUT_OFF} (1 bad row(s) in all; read_samples(..., "
+        "on_bad_rows='skip') leaves them out)"
+    )
+
+
+def test_read_samples_cut_off_last_row_is_skipped_and_counted(tmp_path, log):
+    path = cut_file(tmp_path, 4)
+    samples = datasets.read_samples(path, on_bad_rows="skip")
+    assert len(samples) == 2
+    assert "Thril" not in samples["userGenre5"].tolist()
+    assert samples.attrs["bad_rows"] == [(4, None, CUT_OFF)]
+    assert messages(log) == [
+        ("WARNING", f"read_samples: {path}: 2 rows read, 1 bad rows skipped (line 4: {CUT_OFF})")
+    ]
+
+
+def test_read_samples_cut_off_row_counts_once(tmp_path, log):
+    path = cut_file(tmp_path, 30)  # also fewer fields than the header
+    samples = datasets.read_samples(path, on_bad_rows="skip")
+    assert samples.attrs["bad_rows"] == [(4, None, CUT_OFF)]
+
+
+def test_read_samples_trailing_blank_lines_are_not_a_cut(tmp_path):
+    path = tmp_path / "blank_end.csv"
+    path.write_text("\n".join(sample_lines(2)) + "\n\n  ")
+    assert len(datasets.read_samples(path)) == 2
+
+
+@pytest.mark.parametrize("text", ["", "\n", " \n\n"])
+def test_read_samples_empty_file(tmp_path, text):
+    path = tmp_path / "empty.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(f"{path} is empty: it has no header line")):
+        datasets.read_samples(path)
+
+
+def test_read_samples_header_only_gives_an_empty_table(tmp_path, log):
+    path = tmp_path / "header.csv"
+    path.write_text(sample_lines(0)[0] + "\n")
+    samples = datasets.read_samples(path, on_bad_rows="skip")
+    assert samples.shape == (0, 27)
+    check_dtypes(samples)
+    assert samples.attrs["bad_rows"] == []
+    assert messages(log) == [("INFO", f"read_samples: {path}: 0 rows read, 0 bad rows skipped")]
+
+
+@pytest.mark.parametrize("on_bad_rows", ["error", "skip"])
+def test_read_samples_cut_off_header_is_an_error(tmp_path, on_bad_rows):
+    path = tmp_path / "header.csv"
+    path.write_text(sample_lines(0)[0][:-3])
+    with pytest.raises(ValueError, match=re.escape(f"{path}, line 1: the header line has no ")):
+        datasets.read_samples(path, on_bad_rows=on_bad_rows)
+
+
+def test_read_samples_repeated_column_in_header(tmp_path):
+    lines = sample_lines(2)
+    path = tmp_path / "twice.csv"
+    path.write_text("\n".join(line + ",x" for line in lines).replace(",x", ",label", 1) + "\n")
+    with pytest.raises(ValueError, match=re.escape(f"{path} has column 'label' twice")):
+        datasets.read_samples(path)
