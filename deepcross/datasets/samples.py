@@ -23,7 +23,6 @@ DEFAULT_YEAR = 1990
 _YEAR_PATTERN = r"\((\d{4})\)\s*$"
 
 
-
 def build_samples(ratings, movies, *, movie_stats="past", history=100, min_user_ratings=2):
     """Builds the Embedding+MLP lesson's sample table, one row per rating.
 
@@ -283,4 +282,3 @@ def _unsort(values, order):
     out = np.empty_like(values)
     out[order] = values
     return out
-

@@ -6,7 +6,6 @@ import pandas as pd
 SPLITS = ("random", "time")
 
 
-
 def split_samples(samples, *, how="random", test_fraction=0.2, seed=0):
     """Splits a sample table into a training and a test table.
 

@@ -19,7 +19,6 @@ _GENRE_MOVIES = np.array([
 ], dtype=np.float64)  # fmt: skip
 
 
-
 def synthetic_movielens(num_users=610, num_movies=2000, num_ratings=100_000, seed=0):
     """MovieLens-shaped ratings with planted structure that a ranking model can learn.
 
@@ -171,4 +170,3 @@ def synthetic_movielens(num_users=610, num_movies=2000, num_ratings=100_000, see
         }
     )
     return MovieLens(ratings, movies_frame, "synthetic")
-

@@ -72,7 +72,6 @@ def write_bad_file(tmp_path):
     return path
 
 
-
 def test_read_samples_bad_row_error_names_file_line_column(tmp_path):
     path = write_bad_file(tmp_path)
     with pytest.raises(ValueError) as info:
@@ -140,7 +139,6 @@ def test_read_samples_missing_column_and_bad_argument(tmp_path):
         datasets.read_samples(path)
     with pytest.raises(ValueError, match="on_bad_rows='ignore'"):
         datasets.read_samples(path, on_bad_rows="ignore")
-
 
 
 def cut_file(tmp_path, keep):

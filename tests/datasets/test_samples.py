@@ -224,7 +224,6 @@ def reference_samples(ratings, movies, movie_stats, history, min_user_ratings):
     return typed(out)
 
 
-
 @pytest.mark.parametrize(
     "seed, movie_stats, history, min_user_ratings",
     [(0, "past", 100, 0), (1, "all", 5, 0), (2, "past", 4, 2), (3, "all", 100, 2)],
@@ -241,4 +240,3 @@ def test_build_samples_matches_reference_loop(seed, movie_stats, history, min_us
     expected = reference_samples(ratings, movies, movie_stats, history, min_user_ratings)
     assert len(expected) > 100
     pd.testing.assert_frame_equal(actual, expected, check_exact=True)
-

@@ -43,4 +43,3 @@ def test_split_by_time_puts_later_rows_in_test():
 def test_split_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         datasets.split_samples(frame_for_split(), **kwargs)
-

@@ -47,4 +47,3 @@ def test_synthetic_invalid_arguments():
         datasets.synthetic_movielens(num_users=10, num_movies=10, num_ratings=101)
     with pytest.raises(ValueError, match="num_users=0"):
         datasets.synthetic_movielens(num_users=0)
-
