@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 import deepcross as dc
-from deepcross.datasets import movielens
+
+# make_spec below refers to the datasets package by the name of its former module.
+movielens = dc.datasets
 
 LESSON_ACCURACY = 0.7472
 
@@ -68,23 +70,23 @@ def load_samples(args):
         missing = [f for f in ("trainingSamples.csv", "testSamples.csv") if not (folder / f).exists()]
         if missing:
             sys.exit(f"--samples-dir {folder}: no {' or '.join(missing)} there")
-        train = movielens.read_samples(folder / "trainingSamples.csv")
-        test = movielens.read_samples(folder / "testSamples.csv")
+        train = dc.datasets.read_samples(folder / "trainingSamples.csv")
+        test = dc.datasets.read_samples(folder / "testSamples.csv")
         movies = folder / "movies.csv"
         titles = pd.read_csv(movies).set_index("movieId")["title"] if movies.exists() else {}
         return train, test, f"samples:{folder}", dict(titles)
     if args.synthetic:
-        data = movielens.synthetic_movielens(seed=args.seed)
+        data = dc.datasets.synthetic_movielens(seed=args.seed)
     else:
-        data = movielens.load_movielens(args.data_dir)
+        data = dc.datasets.load_movielens(args.data_dir)
     ratings = data.ratings
     if args.limit:
         ratings = ratings.iloc[: args.limit]
     start = time.perf_counter()
-    samples = movielens.build_samples(ratings, data.movies, movie_stats=args.movie_stats)
+    samples = dc.datasets.build_samples(ratings, data.movies, movie_stats=args.movie_stats)
     log(args, f"Built {len(samples):,} samples from {len(ratings):,} ratings "
         f"({data.source}) in {time.perf_counter() - start:.1f} s")
-    train, test = movielens.split_samples(samples, how=args.split, seed=args.seed)
+    train, test = dc.datasets.split_samples(samples, how=args.split, seed=args.seed)
     return train, test, data.source, data.movies.set_index("movieId")["title"].to_dict()
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test suite, once per Keras backend (BACKENDS="tensorflow jax torch" by default).
 # Arguments go to pytest.
-EXTRAS=dev,jax
-EXTRA_PACKAGES="torch==2.13.0"
+EXTRAS=dev,tensorflow,jax
+EXTRA_PACKAGES="torch==2.13.0"  # the CPU wheel; the torch extra alone may pick a CUDA build
 source "$(dirname "$0")/setup_env.sh"
 status=0
 for backend in ${BACKENDS:-tensorflow jax torch}; do

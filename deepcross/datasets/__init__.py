@@ -1,14 +1,14 @@
 """Data for the examples and benchmarks: MovieLens and the lesson's sample table."""
 
-from deepcross.datasets.movielens import GENRES
-from deepcross.datasets.movielens import NUMERIC_COLUMNS
-from deepcross.datasets.movielens import SAMPLE_COLUMNS
-from deepcross.datasets.movielens import MovieLens
-from deepcross.datasets.movielens import build_samples
-from deepcross.datasets.movielens import load_movielens
-from deepcross.datasets.movielens import read_samples
-from deepcross.datasets.movielens import split_samples
-from deepcross.datasets.movielens import synthetic_movielens
+from deepcross.datasets.columns import GENRES
+from deepcross.datasets.columns import NUMERIC_COLUMNS
+from deepcross.datasets.columns import SAMPLE_COLUMNS
+from deepcross.datasets.download import load_movielens
+from deepcross.datasets.movie_lens import MovieLens
+from deepcross.datasets.sample_files import read_samples
+from deepcross.datasets.samples import build_samples
+from deepcross.datasets.splits import split_samples
+from deepcross.datasets.synthetic import synthetic_movielens
 
 __all__ = [
     "GENRES",

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from deepcross.datasets import movielens
+from deepcross import datasets
 from tests.conftest import data_dir
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "sparrow_embedding_mlp.py"
@@ -42,17 +42,17 @@ def test_example_end_to_end(example, tmp_path, capsys):
         assert (out / plot).stat().st_size > 10_000
     # The saved model predicts from raw sample rows on its own.
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
-    data = movielens.load_movielens(str(data_dir())) if "--data-dir" in source_args() else (
-        movielens.synthetic_movielens(seed=42))
-    raw = movielens.build_samples(data.ratings.iloc[:500], data.movies).head(20)
+    data = datasets.load_movielens(str(data_dir())) if "--data-dir" in source_args() else (
+        datasets.synthetic_movielens(seed=42))
+    raw = datasets.build_samples(data.ratings.iloc[:500], data.movies).head(20)
     scores = model.predict_raw(raw, verbose=0)
     assert scores.shape == (len(raw), 1) and np.all((scores >= 0) & (scores <= 1))
 
 
 def test_example_on_ready_made_sample_files(example, tmp_path, capsys):
-    data = movielens.synthetic_movielens(num_ratings=6000, seed=1)
-    samples = movielens.build_samples(data.ratings, data.movies)
-    train, test = movielens.split_samples(samples, seed=1)
+    data = datasets.synthetic_movielens(num_ratings=6000, seed=1)
+    samples = datasets.build_samples(data.ratings, data.movies)
+    train, test = datasets.split_samples(samples, seed=1)
     train.to_csv(tmp_path / "trainingSamples.csv", index=False)
     test.to_csv(tmp_path / "testSamples.csv", index=False)
     result = example.main(["--samples-dir", str(tmp_path), "--epochs", "1",

@@ -1,0 +1,72 @@
+"""deepcross installs and runs without TensorFlow: the backend is the user's choice."""
+
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# Runs with TensorFlow unimportable: `import tensorflow` raises ImportError.
+NO_TENSORFLOW = """
+import sys
+sys.modules["tensorflow"] = None
+
+import keras
+import numpy as np
+import pandas as pd
+
+import deepcross as dc
+
+assert keras.backend.backend() == "jax", keras.backend.backend()
+frame = pd.DataFrame({
+    "movieId": [1, 2, 3, 4] * 8,
+    "genre": ["Drama", "Comedy", "", "Action"] * 8,
+    "avgRating": np.linspace(1.0, 5.0, 32),
+})
+spec = dc.FeatureSpec([
+    dc.Categorical("movieId", dim=4),
+    dc.Categorical("genre", dim=2),
+    dc.Numeric("avgRating", normalization="standardize"),
+]).adapt(frame)
+model = dc.models.EmbeddingMLP(spec, hidden_units=(8,))
+model.compile(optimizer="adam", loss="binary_crossentropy")
+x = spec.transform(frame)
+model.fit(x, (frame["avgRating"] >= 3.0).to_numpy("float32"), epochs=1, verbose=0)
+scores = model.predict(x, verbose=0)
+assert scores.shape == (32, 1), scores.shape
+assert np.all((scores >= 0) & (scores <= 1))
+print("trained and predicted without TensorFlow")
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_jax_user_needs_no_tensorflow():
+    env = dict(os.environ, KERAS_BACKEND="jax", PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", NO_TENSORFLOW],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "trained and predicted without TensorFlow" in result.stdout
+
+
+def test_dependencies_leave_the_backend_to_extras():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {
+        requirement.split(">")[0].split("=")[0].split("[")[0].strip()
+        for requirement in project["dependencies"]
+    }
+    assert names == {"keras", "numpy", "pandas"}
+    extras = project["optional-dependencies"]
+    assert extras["tensorflow"][0].startswith("tensorflow")
+    assert extras["jax"][0].startswith("jax")
+    assert extras["torch"][0].startswith("torch")
