@@ -23,7 +23,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "examples")
 
 from sparrow_embedding_mlp import make_spec  # noqa: E402
 
-from deepcross.datasets import movielens  # noqa: E402
+import deepcross as dc  # noqa: E402
 
 
 def hand_written_model(spec):
@@ -66,8 +66,8 @@ def main():
     parser.add_argument("--synthetic", action="store_true")
     args = parser.parse_args()
 
-    data = movielens.synthetic_movielens() if args.synthetic else movielens.load_movielens()
-    samples = movielens.build_samples(data.ratings, data.movies, movie_stats="all")
+    data = dc.datasets.synthetic_movielens() if args.synthetic else dc.datasets.load_movielens()
+    samples = dc.datasets.build_samples(data.ratings, data.movies, movie_stats="all")
     spec = make_spec().adapt(samples)
     start = time.perf_counter()
     x = spec.transform(samples)

@@ -13,7 +13,7 @@ from deepcross.features import IntegerIdentity
 from deepcross.features import Numeric
 from deepcross.features import Table
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Bucketized",

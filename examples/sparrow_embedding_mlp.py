@@ -24,8 +24,6 @@ import pandas as pd
 
 import deepcross as dc
 
-# make_spec below refers to the datasets package by the name of its former module.
-movielens = dc.datasets
 
 LESSON_ACCURACY = 0.7472
 
@@ -107,7 +105,7 @@ def make_spec(rated_movies=False):
             dc.Categorical("userRatedMovie", columns=[f"userRatedMovie{i}" for i in range(1, 6)],
                            table=movie)
         )
-    features += [dc.Numeric(name, scaling="standardize") for name in movielens.NUMERIC_COLUMNS]
+    features += [dc.Numeric(name, scaling="standardize") for name in dc.datasets.NUMERIC_COLUMNS]
     return dc.FeatureSpec(features)
 
 
