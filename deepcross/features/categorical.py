@@ -63,7 +63,7 @@ class Categorical(CategoricalFeature):
             vocabulary = tuple(jsonable(v) for v in self.vocabulary)
             if not vocabulary:
                 raise self.error("vocabulary must not be empty, received []")
-            keys, missing = values.to_keys(values.objects(vocabulary), self.name)
+            keys, missing = values.to_keys(values.object_array(vocabulary), self.name)
             if missing.any():
                 raise self.error(
                     "vocabulary holds a missing value (None, NaN or ''), received "
@@ -129,7 +129,7 @@ class Categorical(CategoricalFeature):
 
     def prepare(self, learned):
         """A pandas Index of the vocabulary's keys, for vectorized lookups."""
-        vocabulary = values.objects(self._vocabulary(learned))
+        vocabulary = values.object_array(self._vocabulary(learned))
         return pd.Index(values.to_keys(vocabulary, self.name)[0])
 
     def lookup(self, keys, index):

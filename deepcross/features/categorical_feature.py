@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from deepcross import _checks
+from deepcross.features import raw_data
 from deepcross.features import values
 from deepcross.features.embedded_feature import EmbeddedFeature
 
@@ -91,7 +92,7 @@ class CategoricalFeature(EmbeddedFeature):
         """
         if self.max_values is None:
             parts = [
-                values.to_keys(values.column(columns, c, self.name), self.name)
+                values.to_keys(raw_data.column(columns, c, self.name), self.name)
                 for c in self.source_columns
             ]
             width = len(parts)
@@ -100,7 +101,7 @@ class CategoricalFeature(EmbeddedFeature):
             row = np.repeat(np.arange(num_rows), width)
             slot = np.tile(np.arange(width), num_rows)
             return keys, missing, row, slot, 0
-        cells = values.column(columns, self.source_columns[0], self.name)
+        cells = raw_data.column(columns, self.source_columns[0], self.name)
         keys, missing, row, slot = values.split_cells(cells, self.separator, self.name)
         keep = slot < self.max_values
         truncated = int(np.count_nonzero(~keep & ~missing))

@@ -93,7 +93,7 @@ class Feature:
         """Raw values to this feature's model input, in numpy.
 
         Args:
-            columns: mapping of column name to 1-D numpy array (see `values.as_columns`).
+            columns: mapping of column name to 1-D numpy array (see `raw_data.as_columns`).
             num_rows: int. Number of rows.
             prepared: what `prepare` made from the learned state.
 

@@ -4,7 +4,7 @@ import json
 
 import keras
 
-from deepcross.features import values
+from deepcross.features import raw_data
 from deepcross.features.feature import Feature
 from deepcross.features.table import Table
 
@@ -162,12 +162,12 @@ class FeatureSpec:
             The spec itself, so `spec = dc.FeatureSpec([...]).adapt(df)` reads well.
         """
         states, seen = {}, False
-        for chunk in values.iter_chunks(data):
-            columns, num_rows = values.as_columns(chunk)
+        for chunk in raw_data.iter_chunks(data):
+            columns, num_rows = raw_data.as_columns(chunk)
             seen = True
             for feature in self.features:
                 for name in feature.source_columns:
-                    values.column(columns, name, feature.name)
+                    raw_data.column(columns, name, feature.name)
                 key = feature.state_key
                 if key is None:
                     continue
@@ -207,7 +207,7 @@ class FeatureSpec:
                 f"Feature '{unadapted[0]}' learns from data (a vocabulary or statistics), and "
                 f"this spec was not adapted: call spec.adapt(data) first (unadapted: {unadapted})"
             )
-        columns, num_rows = values.as_columns(data)
+        columns, num_rows = raw_data.as_columns(data)
         arrays, counts = {}, {}
         for feature in self.features:
             if feature.name not in self._prepared:

@@ -9,6 +9,7 @@ import numpy as np
 from keras import ops
 
 from deepcross import _checks
+from deepcross.features import raw_data
 from deepcross.features import values
 from deepcross.features.feature import Feature
 
@@ -112,7 +113,7 @@ class Numeric(Feature):
 
     def parse(self, columns):
         """Raw values as float64 (NaN where missing or non-finite), and the two masks."""
-        return values.to_float(values.column(columns, self.source_columns[0], self.name), self.name)
+        return values.to_float(raw_data.column(columns, self.source_columns[0], self.name), self.name)
 
     def encode(self, columns, num_rows, prepared):
         x, missing, nonfinite = self.parse(columns)
@@ -121,7 +122,7 @@ class Numeric(Feature):
             if self.default is None:
                 row = int(np.flatnonzero(empty)[0])
                 what = "non-finite" if nonfinite[row] else "missing"
-                cell = values.column(columns, self.source_columns[0], self.name)[row]
+                cell = raw_data.column(columns, self.source_columns[0], self.name)[row]
                 raise self.error(
                     f"row {row} holds {cell!r}, a {what} value, and the feature declares no "
                     f"default; give it `default=` ({int(empty.sum())} such rows in all)"

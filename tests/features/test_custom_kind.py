@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import deepcross as dc
-from deepcross.features import values
+from deepcross.features import raw_data
 
 
 @keras.saving.register_keras_serializable(package="deepcross_tests")
@@ -28,7 +28,7 @@ class TextLength(dc.features.Feature):
         return self.name
 
     def lengths(self, columns):
-        text = pd.Series(values.column(columns, self.column, self.name), dtype=object)
+        text = pd.Series(raw_data.column(columns, self.column, self.name), dtype=object)
         return text.fillna("").astype(str).str.len().to_numpy()
 
     def summarize(self, columns, num_rows):

@@ -139,5 +139,7 @@ def test_unadapted_spec_cannot_build_a_stack():
 
 
 def test_data_of_wrong_type():
-    with pytest.raises(ValueError, match="received list"):
+    with pytest.raises(ValueError, match="item 0 is an int"):
         make_spec().adapt([1, 2, 3])
+    with pytest.raises(ValueError, match="received a str"):
+        make_spec().adapt("ratings.csv")
