@@ -30,7 +30,7 @@ frame = pd.DataFrame({
 spec = dc.FeatureSpec([
     dc.Categorical("movieId", dim=4),
     dc.Categorical("genre", dim=2),
-    dc.Numeric("avgRating", normalization="standardize"),
+    dc.Numeric("avgRating", scaling="standardize"),
 ]).adapt(frame)
 model = dc.models.EmbeddingMLP(spec, hidden_units=(8,))
 model.compile(optimizer="adam", loss="binary_crossentropy")

@@ -81,6 +81,4 @@ class Crossed(EmbeddedFeature):
     def encode(self, columns, num_rows, prepared):
         keys, missing = self.cross_keys(columns)
         rows = np.where(missing, -1, hash_rows(keys, self.num_bins)).astype(np.int32)
-        counts = {"values": int((~missing).sum()), "missing": int(missing.sum()), "oov": 0,
-                  "truncated": 0}
-        return rows[:, None], counts
+        return rows[:, None], {"values": int((~missing).sum()), "missing": int(missing.sum())}

@@ -8,6 +8,9 @@ from deepcross.features import raw_data
 from deepcross.features.feature import Feature
 from deepcross.features.table import Table
 
+# What `transform(..., return_counts=True)` reports for every feature (a kind may add more).
+COUNTS = ("values", "missing", "oov", "truncated", "nonfinite")
+
 
 @keras.saving.register_keras_serializable(package="deepcross")
 class FeatureSpec:
@@ -212,9 +215,10 @@ class FeatureSpec:
         for feature in self.features:
             if feature.name not in self._prepared:
                 self._prepared[feature.name] = feature.prepare(self._learned(feature))
-            arrays[feature.name], counts[feature.name] = feature.encode(
+            arrays[feature.name], found = feature.encode(
                 columns, num_rows, self._prepared[feature.name]
             )
+            counts[feature.name] = dict.fromkeys(COUNTS, 0) | found
         return (arrays, counts) if return_counts else arrays
 
     # --- Serialization ----------------------------------------------------------------------

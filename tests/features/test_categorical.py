@@ -14,7 +14,7 @@ def test_fixed_vocabulary_lookup_with_oov_and_missing():
     # Row 0 is the OOV slot; the vocabulary starts at row 1; missing values are -1.
     assert out.tolist() == [[2], [0], [-1], [1], [-1]]
     assert out.dtype == np.int32
-    assert counts == {"values": 3, "missing": 2, "oov": 1, "truncated": 0}
+    assert counts == {"values": 3, "missing": 2, "oov": 1, "truncated": 0, "nonfinite": 0}
 
 
 def test_integers_integral_floats_and_strings_are_one_key():

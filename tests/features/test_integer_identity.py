@@ -18,7 +18,7 @@ def test_strings_and_floats_from_a_csv():
     feature = dc.IntegerIdentity("slot", num_buckets=5)
     out, counts = encode(feature, {"slot": np.array(["4", "x", "", "2.5"], object)})
     assert out.tolist() == [[5], [0], [-1], [0]]
-    assert counts == {"values": 3, "missing": 1, "oov": 2, "truncated": 0}
+    assert counts == {"values": 3, "missing": 1, "oov": 2, "truncated": 0, "nonfinite": 0}
 
 
 @pytest.mark.parametrize("num_buckets", [0, -3, 2.5, None])

@@ -138,7 +138,7 @@ def test_ids_in_any_spelling_are_one_key():
     movie = dc.Categorical("movieId", vocabulary=[349, 590, True])
     rows, counts = encode(movie, {"movieId": np.array([349.0, None, "590", np.int16(349), " 349 ", 1, 2**64 + 349], object)})
     assert rows.ravel().tolist() == [1, -1, 2, 1, 1, 3, 0]
-    assert counts == {"values": 6, "missing": 1, "oov": 1, "truncated": 0}
+    assert counts == {"values": 6, "missing": 1, "oov": 1, "truncated": 0, "nonfinite": 0}
     flags = dc.Categorical("flag", vocabulary=[True, False])
     assert encode(flags, {"flag": np.array([True, False, True])})[0].ravel().tolist() == [1, 2, 1]
 
