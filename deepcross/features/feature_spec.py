@@ -241,6 +241,8 @@ class FeatureSpec:
 
     @classmethod
     def from_config(cls, config):
+        if any("kind" in entry for entry in config["features"]):
+            config = _from_0_1(config)
         tables = {name: Table.from_config(c) for name, c in config.get("tables", {}).items()}
         features = []
         for entry in config["features"]:
@@ -274,3 +276,30 @@ class FeatureSpec:
 
     def __repr__(self):
         return f"FeatureSpec({', '.join(f.name for f in self.features)})"
+
+
+def _from_0_1(config):
+    """A deepcross 0.1 spec config (kinds by name, table arguments and learned vocabularies
+    under `tables`, `normalization`, `statistics`) in today's form, so 0.1 models load."""
+    old_tables = config.get("tables", {})
+    learned = {k: v for k, v in config.get("statistics", {}).items()}
+    features, tables = [], {}
+    for entry in config["features"]:
+        entry = dict(entry)
+        kind = entry.pop("kind")
+        if "normalization" in entry:
+            entry["scaling"] = entry.pop("normalization")
+        if kind == "Bucketized":
+            entry.pop("scaling", None)
+        if kind not in ("Numeric", "Bucketized"):
+            table = entry.get("table") or entry["name"]
+            arguments = {k: v for k, v in old_tables[table].items() if k != "kind"}
+            if "learned_vocabulary" in arguments:
+                learned[table] = arguments.pop("learned_vocabulary")
+            entry |= arguments
+        if kind != "Numeric":
+            name = entry.get("table") or entry["name"]
+            tables[name] = Table(name, dim=entry.get("dim", "auto")).get_config()
+            entry["table"] = name
+        features.append({"class_name": f"deepcross>{kind}", "config": entry})
+    return {"features": features, "tables": tables, "learned": learned}

@@ -143,3 +143,32 @@ def test_data_of_wrong_type():
         make_spec().adapt([1, 2, 3])
     with pytest.raises(ValueError, match="received a str"):
         make_spec().adapt("ratings.csv")
+
+
+def test_a_0_1_config_still_loads():
+    config = {
+        "features": [
+            {"kind": "Categorical", "name": "movieId", "columns": None, "combiner": "mean",
+             "table": None, "max_values": None, "separator": None},
+            {"kind": "Categorical", "name": "genre", "columns": ["g1", "g2"], "combiner": "mean",
+             "table": "genre", "max_values": None, "separator": None},
+            {"kind": "Numeric", "name": "avgRating", "normalization": "standardize", "default": 0.0},
+            {"kind": "Bucketized", "name": "year", "normalization": None, "default": 0.0,
+             "boundaries": [1990.0], "dim": 2},
+        ],
+        "tables": {
+            "movieId": {"kind": "Categorical", "dim": 4, "vocabulary": None, "max_tokens": None,
+                        "min_count": 1, "num_oov": 1, "learned_vocabulary": ["7", "3"]},
+            "genre": {"kind": "Categorical", "dim": 3, "vocabulary": ["a", "b"], "max_tokens": None,
+                      "min_count": 1, "num_oov": 1},
+        },
+        "statistics": {"avgRating": {"count": 2, "mean": 3.0, "variance": 1.0, "min": 2.0, "max": 4.0}},
+    }
+    spec = dc.FeatureSpec.from_config(config)
+    arrays = spec.transform({"movieId": [3, 9], "g1": ["b", ""], "g2": ["a", "a"],
+                             "avgRating": [4.0, None], "year": [1980, 2000]})
+    assert arrays["movieId"].tolist() == [[2], [0]]
+    assert arrays["genre"].tolist() == [[2, 1], [-1, 1]]
+    assert spec.embedding_dim("genre") == 3 and spec.embedding_dim("movieId") == 4
+    assert spec.learned["avgRating"]["mean"] == 3.0
+    assert arrays["year"].tolist() == [[0], [1]]
