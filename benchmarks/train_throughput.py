@@ -80,8 +80,10 @@ def main():
     )
     keras.utils.set_random_seed(0)
     theirs = examples_per_second(hand_written_model(spec), x, y, args.batch_size, args.epochs)
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs, {len(samples):,} samples "
-          f"({data.source}), batch {args.batch_size}, {args.epochs} timed epochs")
+    print(
+        f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs, {len(samples):,} samples "
+        f"({data.source}), batch {args.batch_size}, {args.epochs} timed epochs"
+    )
     print(f"FeatureSpec.transform:           {transform_rate:>12,.0f} rows/s")
     print(f"deepcross EmbeddingMLP fit:      {ours:>12,.0f} examples/s")
     print(f"hand-written Keras 3 fit:        {theirs:>12,.0f} examples/s")

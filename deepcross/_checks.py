@@ -8,6 +8,8 @@ constructor argument.
 import numbers
 import re
 
+import keras
+
 # A name that every backend accepts as a Keras input, layer or variable name.
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -71,3 +73,30 @@ def name(value, arg="name", owner=None):
             "read with columns=[...])",
         )
     return value
+
+
+def keras_object(module, identifier, arg, owner=None):
+    """`module.get(identifier)` (an activation, initializer, regularizer), or an error naming
+    `arg` and the value."""
+    try:
+        return module.get(identifier)
+    except (ValueError, TypeError) as error:
+        prefix = f"{owner}: " if owner else ""
+        raise ValueError(
+            f"{prefix}{arg} must be a name, config or object that {module.__name__}.get "
+            f"accepts, received {arg}={identifier!r}"
+        ) from error
+
+
+def clone(obj):
+    """A fresh copy of an initializer or regularizer, for one sublayer (keras-hub's idea).
+
+    An unseeded initializer object draws its seed once, when it is made, and returns the
+    same values on every call: handed to two layers of one shape it gives them equal
+    weights. A copy made from its config draws a seed of its own (from the global seed, so
+    `keras.utils.set_random_seed` still makes a run reproducible); an initializer seeded
+    with an int keeps that seed. Anything else (None, a plain function) is returned as is.
+    """
+    if isinstance(obj, (keras.initializers.Initializer, keras.regularizers.Regularizer)):
+        return type(obj).from_config(obj.get_config())
+    return obj

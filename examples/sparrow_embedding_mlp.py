@@ -30,21 +30,34 @@ LESSON_ACCURACY = 0.7472
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", help="folder with ml-latest-small (default: "
-                        "$DEEPCROSS_DATA_DIR, the cache, or a download)")
-    parser.add_argument("--samples-dir", help="train on ready-made trainingSamples.csv and "
-                        "testSamples.csv from this folder instead of building samples")
-    parser.add_argument("--synthetic", action="store_true",
-                        help="use the built-in synthetic MovieLens-shaped data")
-    parser.add_argument("--model", choices=["embedding_mlp", "deep_crossing"],
-                        default="embedding_mlp")
+    parser.add_argument(
+        "--data-dir",
+        help="folder with ml-latest-small (default: $DEEPCROSS_DATA_DIR, the cache, or a download)",
+    )
+    parser.add_argument(
+        "--samples-dir",
+        help="train on ready-made trainingSamples.csv and "
+        "testSamples.csv from this folder instead of building samples",
+    )
+    parser.add_argument(
+        "--synthetic", action="store_true", help="use the built-in synthetic MovieLens-shaped data"
+    )
+    parser.add_argument(
+        "--model", choices=["embedding_mlp", "deep_crossing"], default="embedding_mlp"
+    )
     parser.add_argument("--split", choices=["random", "time"], default="random")
-    parser.add_argument("--movie-stats", choices=["past", "all"], default="past",
-                        help="movie rating statistics from earlier ratings only (leak-free, "
-                        "default) or from all ratings, as the lesson did")
-    parser.add_argument("--rated-movies", action="store_true",
-                        help="add userRatedMovie1..5 as a multi-valued feature sharing the "
-                        "movie table")
+    parser.add_argument(
+        "--movie-stats",
+        choices=["past", "all"],
+        default="past",
+        help="movie rating statistics from earlier ratings only (leak-free, "
+        "default) or from all ratings, as the lesson did",
+    )
+    parser.add_argument(
+        "--rated-movies",
+        action="store_true",
+        help="add userRatedMovie1..5 as a multi-valued feature sharing the movie table",
+    )
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=42)
@@ -65,7 +78,9 @@ def log(args, *message):
 def load_samples(args):
     if args.samples_dir:
         folder = pathlib.Path(args.samples_dir)
-        missing = [f for f in ("trainingSamples.csv", "testSamples.csv") if not (folder / f).exists()]
+        missing = [
+            f for f in ("trainingSamples.csv", "testSamples.csv") if not (folder / f).exists()
+        ]
         if missing:
             sys.exit(f"--samples-dir {folder}: no {' or '.join(missing)} there")
         train = dc.datasets.read_samples(folder / "trainingSamples.csv")
@@ -82,8 +97,11 @@ def load_samples(args):
         ratings = ratings.iloc[: args.limit]
     start = time.perf_counter()
     samples = dc.datasets.build_samples(ratings, data.movies, movie_stats=args.movie_stats)
-    log(args, f"Built {len(samples):,} samples from {len(ratings):,} ratings "
-        f"({data.source}) in {time.perf_counter() - start:.1f} s")
+    log(
+        args,
+        f"Built {len(samples):,} samples from {len(ratings):,} ratings "
+        f"({data.source}) in {time.perf_counter() - start:.1f} s",
+    )
     train, test = dc.datasets.split_samples(samples, how=args.split, seed=args.seed)
     return train, test, data.source, data.movies.set_index("movieId")["title"].to_dict()
 
@@ -102,8 +120,9 @@ def make_spec(rated_movies=False):
     ]
     if rated_movies:
         features.append(
-            dc.Categorical("userRatedMovie", columns=[f"userRatedMovie{i}" for i in range(1, 6)],
-                           table=movie)
+            dc.Categorical(
+                "userRatedMovie", columns=[f"userRatedMovie{i}" for i in range(1, 6)], table=movie
+            )
         )
     features += [dc.Numeric(name, scaling="standardize") for name in dc.datasets.NUMERIC_COLUMNS]
     return dc.FeatureSpec(features)
@@ -167,8 +186,12 @@ def write_plots(out, history, y, scores):
         for split in ("", "val_"):
             values = history.get(split + key)
             if values:
-                ax.plot(range(1, len(values) + 1), values, marker="o",
-                        label="validation" if split else "training")
+                ax.plot(
+                    range(1, len(values) + 1),
+                    values,
+                    marker="o",
+                    label="validation" if split else "training",
+                )
         if history.get("val_auc"):
             best = int(np.argmax(history["val_auc"])) + 1
             ax.axvline(best, color="gray", ls=":", label=f"kept (epoch {best})")
@@ -190,8 +213,11 @@ def write_plots(out, history, y, scores):
     observed, predicted = calibration.calibration_curve(y, scores, n_bins=10)
     axes[2].plot(predicted, observed, marker="o", label="model")
     axes[2].plot([0, 1], [0, 1], "k--", lw=0.8, label="perfect")
-    axes[2].set(xlabel="predicted probability", ylabel="observed good-rating rate",
-                title="Calibration (test)")
+    axes[2].set(
+        xlabel="predicted probability",
+        ylabel="observed good-rating rate",
+        title="Calibration (test)",
+    )
     for ax in axes:
         ax.legend()
     fig.tight_layout()
@@ -216,8 +242,9 @@ def nearest_movies(model, movie_id, titles, k=5, candidates=1000):
         return []
     similarity = vectors @ vectors[table.index.get_loc(key)]
     order = [i for i in np.argsort(-similarity) if table.index[i] != key][:k]
-    return [(table.index[i], titles.get(int(table.index[i]), "?"), float(similarity[i]))
-            for i in order]
+    return [
+        (table.index[i], titles.get(int(table.index[i]), "?"), float(similarity[i])) for i in order
+    ]
 
 
 def main(argv=None):
@@ -238,34 +265,55 @@ def main(argv=None):
     x_test, counts = spec.transform(test, return_counts=True)
     y_test = test["label"].to_numpy("float32")
     unseen = {k: c["oov"] for k, c in counts.items() if c["oov"]}
-    log(args, f"Train {len(train):,} rows, test {len(test):,} rows; values unseen in training "
-        f"and sent to the OOV row: {unseen or 'none'}")
+    log(
+        args,
+        f"Train {len(train):,} rows, test {len(test):,} rows; values unseen in training "
+        f"and sent to the OOV row: {unseen or 'none'}",
+    )
 
     model = make_model(args, spec)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy", keras.metrics.AUC(name="auc")]
+    )
     if not args.json:
         model.summary()
     timer = TrainingTimer()
     history = model.fit(
-        x_train, y_train, validation_split=0.1, epochs=args.epochs, batch_size=args.batch_size,
+        x_train,
+        y_train,
+        validation_split=0.1,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
         verbose=1 if sys.stdout.isatty() and not args.json else 2,
-        callbacks=[timer, keras.callbacks.EarlyStopping("val_auc", mode="max", patience=2,
-                                                        restore_best_weights=True)],
+        callbacks=[
+            timer,
+            keras.callbacks.EarlyStopping(
+                "val_auc", mode="max", patience=2, restore_best_weights=True
+            ),
+        ],
     )
     epochs_run = len(history.history["loss"])
     examples_per_second = timer.examples_per_second(int(len(train) * 0.9))
 
     scores, test_metrics = evaluate(model, x_test, y_test)
     log(args, "\nTest " + ", ".join(f"{k} {v:.4f}" for k, v in test_metrics.items()))
-    note = ("" if args.movie_stats == "all" or args.samples_dir else
-            " (the lesson's figure used movie statistics that leak the label; "
-            "--movie-stats all compares like with like)")
-    log(args, f"Accuracy vs the lesson's {LESSON_ACCURACY}: "
-        f"{test_metrics['accuracy'] - LESSON_ACCURACY:+.4f}{note}")
+    note = (
+        ""
+        if args.movie_stats == "all" or args.samples_dir
+        else " (the lesson's figure used movie statistics that leak the label; "
+        "--movie-stats all compares like with like)"
+    )
+    log(
+        args,
+        f"Accuracy vs the lesson's {LESSON_ACCURACY}: "
+        f"{test_metrics['accuracy'] - LESSON_ACCURACY:+.4f}{note}",
+    )
     for score, label in zip(scores[:12], y_test[:12]):
-        log(args, f"Predicted good rating: {score:.2%} | Actual rating label: "
-            f"{'Good Rating' if label == 1 else 'Bad Rating'}")
+        log(
+            args,
+            f"Predicted good rating: {score:.2%} | Actual rating label: "
+            f"{'Good Rating' if label == 1 else 'Bad Rating'}",
+        )
 
     out = pathlib.Path(args.out or pathlib.Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
     out.mkdir(parents=True, exist_ok=True)
@@ -276,9 +324,12 @@ def main(argv=None):
     log(args, f"\nMovies nearest to {probe} ({titles.get(int(probe), '?')}) by learned embedding:")
     for movie_id, title, similarity in neighbours:
         log(args, f"  {movie_id:>7}  {similarity:+.3f}  {title}")
-    log(args, "(User and movie vectors live in separate tables that only meet inside the MLP, "
+    log(
+        args,
+        "(User and movie vectors live in separate tables that only meet inside the MLP, "
         "so their axes are unrelated: compare movies with movies, never users with movies. "
-        "See docs/movielens.md.)")
+        "See docs/movielens.md.)",
+    )
 
     result = {
         "model": args.model,
@@ -295,8 +346,11 @@ def main(argv=None):
         **{k: round(v, 4) for k, v in test_metrics.items()},
     }
     (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
-    log(args, f"\nSaved the model, metrics.json and plots to {out}/ "
-        f"({result['seconds']} s in all, {result['train_examples_per_second']:,} examples/s)")
+    log(
+        args,
+        f"\nSaved the model, metrics.json and plots to {out}/ "
+        f"({result['seconds']} s in all, {result['train_examples_per_second']:,} examples/s)",
+    )
     if args.json:
         print(json.dumps(result))
     return result

@@ -195,8 +195,7 @@ def _movie_table(movies):
     for name in ("title", "genres"):
         if name not in movies.columns:
             raise ValueError(
-                f"movies needs a column {name!r}; columns present: "
-                f"{list(map(str, movies.columns))}"
+                f"movies needs a column {name!r}; columns present: {list(map(str, movies.columns))}"
             )
     duplicated = pd.Series(movie_id).duplicated().to_numpy()
     if duplicated.any():

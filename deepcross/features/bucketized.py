@@ -46,8 +46,11 @@ class Bucketized(EmbeddedFeature):
             boundaries = np.asarray(self.boundaries, dtype=np.float64)
         except (TypeError, ValueError):
             boundaries = None
-        if boundaries is None or boundaries.ndim != 1 or not len(boundaries) or not (
-            np.all(np.isfinite(boundaries)) and np.all(np.diff(boundaries) > 0)
+        if (
+            boundaries is None
+            or boundaries.ndim != 1
+            or not len(boundaries)
+            or not (np.all(np.isfinite(boundaries)) and np.all(np.diff(boundaries) > 0))
         ):
             raise self.error(
                 "boundaries must be a non-empty, strictly increasing sequence of finite "
@@ -77,6 +80,9 @@ class Bucketized(EmbeddedFeature):
         if self.default is not None:
             x, empty = np.where(empty, self.default, x), np.zeros_like(empty)
         rows = np.searchsorted(np.asarray(self.boundaries), x, side="right")
-        counts = {"values": int((~empty).sum()), "missing": int(missing.sum()),
-                  "nonfinite": int(nonfinite.sum())}
+        counts = {
+            "values": int((~empty).sum()),
+            "missing": int(missing.sum()),
+            "nonfinite": int(nonfinite.sum()),
+        }
         return np.where(empty, -1, rows).astype(np.int32)[:, None], counts

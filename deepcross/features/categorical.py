@@ -56,7 +56,9 @@ class Categorical(CategoricalFeature):
         super().__post_init__()
         owner = f"Feature '{self.name}'"
         if self.vocabulary is not None:
-            if isinstance(self.vocabulary, (str, bytes)) or not hasattr(self.vocabulary, "__iter__"):
+            if isinstance(self.vocabulary, (str, bytes)) or not hasattr(
+                self.vocabulary, "__iter__"
+            ):
                 raise self.error(
                     f"vocabulary must be a sequence of values, received {self.vocabulary!r}"
                 )

@@ -71,7 +71,9 @@ class Crossed(EmbeddedFeature):
 
     def cross_keys(self, columns):
         """The joined key of each row, and whether any column is missing there."""
-        parts = [values.to_keys(raw_data.column(columns, c, self.name), self.name) for c in self.columns]
+        parts = [
+            values.to_keys(raw_data.column(columns, c, self.name), self.name) for c in self.columns
+        ]
         missing = np.logical_or.reduce([m for _, m in parts])
         joined = pd.Series(parts[0][0], dtype=object)
         for keys, _ in parts[1:]:

@@ -86,7 +86,9 @@ class FeatureSpec:
                 )
             if owner.table_config() != feature.table_config():
                 theirs, mine = owner.table_config(), feature.table_config()
-                diff = sorted(k for k in theirs.keys() | mine.keys() if theirs.get(k) != mine.get(k))
+                diff = sorted(
+                    k for k in theirs.keys() | mine.keys() if theirs.get(k) != mine.get(k)
+                )
                 raise ValueError(
                     f"Features '{owner.name}' and '{feature.name}' share table '{table.name}' "
                     "but map values to rows differently: "
@@ -204,7 +206,9 @@ class FeatureSpec:
             table rows (-1 where empty), float32 values. With `return_counts`, a tuple
             `(arrays, counts)`. Zero rows give zero-row arrays.
         """
-        unadapted = [f.name for f in self.features if f.state_key and f.state_key not in self.learned]
+        unadapted = [
+            f.name for f in self.features if f.state_key and f.state_key not in self.learned
+        ]
         if unadapted:
             raise ValueError(
                 f"Feature '{unadapted[0]}' learns from data (a vocabulary or statistics), and "

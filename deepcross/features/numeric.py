@@ -113,7 +113,9 @@ class Numeric(Feature):
 
     def parse(self, columns):
         """Raw values as float64 (NaN where missing or non-finite), and the two masks."""
-        return values.to_float(raw_data.column(columns, self.source_columns[0], self.name), self.name)
+        return values.to_float(
+            raw_data.column(columns, self.source_columns[0], self.name), self.name
+        )
 
     def encode(self, columns, num_rows, prepared):
         x, missing, nonfinite = self.parse(columns)

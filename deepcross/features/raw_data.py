@@ -174,7 +174,9 @@ def _common_length(lengths):
     for name, length in lengths.items():
         by_length.setdefault(length, []).append(name)
     if len(by_length) > 1:
-        parts = "; ".join(f"{values.rows_text(n)} in {values.names_text(names)}" for n, names in by_length.items())
+        parts = "; ".join(
+            f"{values.rows_text(n)} in {values.names_text(names)}" for n, names in by_length.items()
+        )
         raise ValueError(f"Columns have different lengths: {parts}")
     return next(iter(by_length), 0)
 

@@ -14,13 +14,6 @@ def auto_dim(rows):
     return int(min(64, max(2, round(1.6 * rows**0.56))))
 
 
-def _clone(module, identifier):
-    """A fresh object from `identifier` (name, config or object): one per embedding layer."""
-    if identifier is None:
-        return None
-    return module.get(module.serialize(module.get(identifier)))
-
-
 @keras.saving.register_keras_serializable(package="deepcross")
 class Table:
     """An embedding table: its name, width, initializer and regularizer.
@@ -61,11 +54,12 @@ class Table:
         if dim != "auto":
             dim = _checks.positive_int(dim, "dim", f"Table '{name}'")
         self.dim = dim
-        self.embeddings_initializer = _get(
-            keras.initializers, name, "embeddings_initializer", embeddings_initializer
+        owner = f"Table '{name}'"
+        self.embeddings_initializer = _checks.keras_object(
+            keras.initializers, embeddings_initializer, "embeddings_initializer", owner
         )
-        self.embeddings_regularizer = _get(
-            keras.regularizers, name, "embeddings_regularizer", embeddings_regularizer
+        self.embeddings_regularizer = _checks.keras_object(
+            keras.regularizers, embeddings_regularizer, "embeddings_regularizer", owner
         )
 
     def resolved_dim(self, rows):
@@ -77,8 +71,8 @@ class Table:
         layer = keras.layers.Embedding(
             rows,
             self.resolved_dim(rows),
-            embeddings_initializer=_clone(keras.initializers, self.embeddings_initializer),
-            embeddings_regularizer=_clone(keras.regularizers, self.embeddings_regularizer),
+            embeddings_initializer=_checks.clone(self.embeddings_initializer),
+            embeddings_regularizer=_checks.clone(self.embeddings_regularizer),
             name=f"{self.name}_embedding",
             dtype=dtype,
         )
@@ -107,15 +101,3 @@ class Table:
 
     def __repr__(self):
         return f"Table({self.name!r}, dim={self.dim!r})"
-
-
-def _get(module, table, arg, identifier):
-    if identifier is None and module is keras.regularizers:
-        return None
-    try:
-        return module.get(identifier)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"Table '{table}': {arg} must be a name, config or object that "
-            f"{module.__name__}.get accepts, received {arg}={identifier!r}"
-        ) from error

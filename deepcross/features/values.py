@@ -166,8 +166,11 @@ def _keys(values, feature, rows):
             keys = object_array([_int_text(int(v)) for v in present])
         return _scatter(keys, np.zeros(len(keys), bool), na)
     if inferred == "boolean":
-        return _scatter(np.where(present.astype(bool), "1", "0").astype(object),
-                        np.zeros(len(present), bool), na)
+        return _scatter(
+            np.where(present.astype(bool), "1", "0").astype(object),
+            np.zeros(len(present), bool),
+            na,
+        )
     if inferred in ("floating", "mixed-integer-float"):
         try:
             floats = present.astype(np.float64)

@@ -68,24 +68,23 @@ class MLP(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.hidden_units = list(_checks.positive_ints(hidden_units, "hidden_units"))
-        self.activation = _arguments.get(keras.activations, "activation", activation)
+        self.activation = _checks.keras_object(keras.activations, activation, "activation")
         self.dropout = _checks.fraction(dropout, "dropout")
         self.normalization = _checks.one_of(
             normalization, _arguments.NORMALIZATIONS, "normalization"
         )
-        self.kernel_regularizer = _arguments.get(
-            keras.regularizers, "kernel_regularizer", kernel_regularizer
+        self.kernel_regularizer = _checks.keras_object(
+            keras.regularizers, kernel_regularizer, "kernel_regularizer"
         )
-        self.kernel_initializer = _arguments.get(
-            keras.initializers, "kernel_initializer", kernel_initializer
+        self.kernel_initializer = _checks.keras_object(
+            keras.initializers, kernel_initializer, "kernel_initializer"
         )
         self.use_bias = _checks.boolean(use_bias, "use_bias")
 
     def build(self, input_shape):
         if input_shape[-1] is None:
             raise ValueError(
-                "MLP needs a known last input dimension, "
-                f"received input_shape={tuple(input_shape)}"
+                f"MLP needs a known last input dimension, received input_shape={tuple(input_shape)}"
             )
         self.dense_layers = []
         self.norm_layers = []
@@ -95,8 +94,8 @@ class MLP(keras.layers.Layer):
             dense = keras.layers.Dense(
                 units,
                 use_bias=self.use_bias,
-                kernel_initializer=_arguments.clone(self.kernel_initializer),
-                kernel_regularizer=_arguments.clone(self.kernel_regularizer),
+                kernel_initializer=_checks.clone(self.kernel_initializer),
+                kernel_regularizer=_checks.clone(self.kernel_regularizer),
                 name=f"dense_{i}",
                 dtype=self.dtype_policy,
             )
@@ -152,4 +151,3 @@ class MLP(keras.layers.Layer):
             }
         )
         return config
-

@@ -74,17 +74,19 @@ class ResidualUnit(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.units = _checks.positive_int(units, "units")
-        self.activation = _arguments.get(keras.activations, "activation", activation)
+        self.activation = _checks.keras_object(keras.activations, activation, "activation")
         self.dropout = _checks.fraction(dropout, "dropout")
         self.normalization = _checks.one_of(
             normalization, _arguments.NORMALIZATIONS, "normalization"
         )
-        self.kernel_initializer = _arguments.get(
-            keras.initializers, "kernel_initializer", kernel_initializer
+        self.kernel_initializer = _checks.keras_object(
+            keras.initializers, kernel_initializer, "kernel_initializer"
         )
-        self.bias_initializer = _arguments.get(keras.initializers, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = _arguments.get(
-            keras.regularizers, "kernel_regularizer", kernel_regularizer
+        self.bias_initializer = _checks.keras_object(
+            keras.initializers, bias_initializer, "bias_initializer"
+        )
+        self.kernel_regularizer = _checks.keras_object(
+            keras.regularizers, kernel_regularizer, "kernel_regularizer"
         )
 
     def build(self, input_shape):
@@ -113,9 +115,9 @@ class ResidualUnit(keras.layers.Layer):
         """One of the unit's two dense layers, with its own initializers and regularizer."""
         return keras.layers.Dense(
             units,
-            kernel_initializer=_arguments.clone(self.kernel_initializer),
-            bias_initializer=_arguments.clone(self.bias_initializer),
-            kernel_regularizer=_arguments.clone(self.kernel_regularizer),
+            kernel_initializer=_checks.clone(self.kernel_initializer),
+            bias_initializer=_checks.clone(self.bias_initializer),
+            kernel_regularizer=_checks.clone(self.kernel_regularizer),
             name=name,
             dtype=self.dtype_policy,
         )
@@ -156,4 +158,3 @@ class ResidualUnit(keras.layers.Layer):
             }
         )
         return config
-

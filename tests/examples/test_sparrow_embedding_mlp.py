@@ -30,8 +30,8 @@ def source_args():
 def test_example_end_to_end(example, tmp_path, capsys):
     out = tmp_path / "run"
     result = example.main(
-        source_args() + ["--limit", "8000", "--epochs", "2", "--out", str(out), "--json",
-                         "--rated-movies"]
+        source_args()
+        + ["--limit", "8000", "--epochs", "2", "--out", str(out), "--json", "--rated-movies"]
     )
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line == json.loads((out / "metrics.json").read_text()) == result
@@ -42,8 +42,11 @@ def test_example_end_to_end(example, tmp_path, capsys):
         assert (out / plot).stat().st_size > 10_000
     # The saved model predicts from raw sample rows on its own.
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
-    data = datasets.load_movielens(str(data_dir())) if "--data-dir" in source_args() else (
-        datasets.synthetic_movielens(seed=42))
+    data = (
+        datasets.load_movielens(str(data_dir()))
+        if "--data-dir" in source_args()
+        else (datasets.synthetic_movielens(seed=42))
+    )
     raw = datasets.build_samples(data.ratings.iloc[:500], data.movies).head(20)
     scores = model.predict_raw(raw, verbose=0)
     assert scores.shape == (len(raw), 1) and np.all((scores >= 0) & (scores <= 1))
@@ -55,8 +58,18 @@ def test_example_on_ready_made_sample_files(example, tmp_path, capsys):
     train, test = datasets.split_samples(samples, seed=1)
     train.to_csv(tmp_path / "trainingSamples.csv", index=False)
     test.to_csv(tmp_path / "testSamples.csv", index=False)
-    result = example.main(["--samples-dir", str(tmp_path), "--epochs", "1",
-                           "--model", "deep_crossing", "--out", str(tmp_path / "run")])
+    result = example.main(
+        [
+            "--samples-dir",
+            str(tmp_path),
+            "--epochs",
+            "1",
+            "--model",
+            "deep_crossing",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     assert result["train_rows"] == len(train) and result["test_rows"] == len(test)
     assert result["model"] == "deep_crossing"
     printed = capsys.readouterr().out

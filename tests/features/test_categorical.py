@@ -45,9 +45,7 @@ def test_multi_column_feature_keeps_column_order():
 
 
 def test_list_valued_column_with_separator_truncates_and_counts():
-    genre = dc.Categorical(
-        "genres", vocabulary=["a", "b", "c"], max_values=2, separator="|"
-    )
+    genre = dc.Categorical("genres", vocabulary=["a", "b", "c"], max_values=2, separator="|")
     data = {"genres": np.array(["a|b|c", "c", "", None, "b|zz"], object)}
     out, counts = rows(genre, data)
     assert out.tolist() == [[1, 2], [3, -1], [-1, -1], [-1, -1], [2, 0]]
@@ -106,8 +104,15 @@ def test_missing_column_names_feature_and_column():
 
 
 def test_config_round_trip():
-    feature = dc.Categorical("genre", columns=["g1", "g2"], vocabulary=["a", 2], dim=5,
-                             combiner="sqrtn", table="genres", num_oov=2)
+    feature = dc.Categorical(
+        "genre",
+        columns=["g1", "g2"],
+        vocabulary=["a", 2],
+        dim=5,
+        combiner="sqrtn",
+        table="genres",
+        num_oov=2,
+    )
     again = dc.Categorical.from_config(feature.get_config())
     assert again == feature and again.table == dc.Table("genres", dim=5)
 

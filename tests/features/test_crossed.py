@@ -8,7 +8,9 @@ from tests.conftest import encode
 
 def test_cross_is_the_hash_of_the_joined_keys():
     cross = dc.Crossed("cg", columns=["country", "genre"], num_bins=97)
-    data = pd.DataFrame({"country": ["FR", "FR", "NG", None], "genre": ["Drama", "Drama", "Drama", "X"]})
+    data = pd.DataFrame(
+        {"country": ["FR", "FR", "NG", None], "genre": ["Drama", "Drama", "Drama", "X"]}
+    )
     rows, counts = encode(cross, data)
     assert rows.shape == (4, 1) and rows.dtype == np.int32
     assert rows[0, 0] == rows[1, 0]  # One combination, one row.
@@ -38,7 +40,9 @@ def test_crossed_trains_saves_and_loads(tmp_path):
     assert model.evaluate(spec.transform(data), label, verbose=0) < 0.3
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
-    np.testing.assert_allclose(loaded.predict_raw(data[:5], verbose=0), model.predict_raw(data[:5], verbose=0))
+    np.testing.assert_allclose(
+        loaded.predict_raw(data[:5], verbose=0), model.predict_raw(data[:5], verbose=0)
+    )
 
 
 @pytest.mark.parametrize(

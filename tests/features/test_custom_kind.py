@@ -66,7 +66,9 @@ def test_a_registered_kind_of_your_own_adapts_trains_saves_and_serves(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     test, _ = frame(20, seed=1)
-    np.testing.assert_allclose(loaded.predict_raw(test, verbose=0), model.predict_raw(test, verbose=0))
+    np.testing.assert_allclose(
+        loaded.predict_raw(test, verbose=0), model.predict_raw(test, verbose=0)
+    )
 
 
 def test_adapt_merges_chunk_states_of_a_kind_of_your_own():

@@ -69,7 +69,9 @@ def test_shared_table_is_written_once(spec):
     config = json.loads(spec.to_json())
     assert list(config["tables"]) == ["movieId", "genre"]
     assert config["tables"]["genre"]["dim"] == 3
-    genre_features = [f["config"] for f in config["features"] if f["config"].get("table") == "genre"]
+    genre_features = [
+        f["config"] for f in config["features"] if f["config"].get("table") == "genre"
+    ]
     assert len(genre_features) == 2
     assert all(f["vocabulary"] == GENRES for f in genre_features)
 
@@ -148,25 +150,72 @@ def test_data_of_wrong_type():
 def test_a_0_1_config_still_loads():
     config = {
         "features": [
-            {"kind": "Categorical", "name": "movieId", "columns": None, "combiner": "mean",
-             "table": None, "max_values": None, "separator": None},
-            {"kind": "Categorical", "name": "genre", "columns": ["g1", "g2"], "combiner": "mean",
-             "table": "genre", "max_values": None, "separator": None},
-            {"kind": "Numeric", "name": "avgRating", "normalization": "standardize", "default": 0.0},
-            {"kind": "Bucketized", "name": "year", "normalization": None, "default": 0.0,
-             "boundaries": [1990.0], "dim": 2},
+            {
+                "kind": "Categorical",
+                "name": "movieId",
+                "columns": None,
+                "combiner": "mean",
+                "table": None,
+                "max_values": None,
+                "separator": None,
+            },
+            {
+                "kind": "Categorical",
+                "name": "genre",
+                "columns": ["g1", "g2"],
+                "combiner": "mean",
+                "table": "genre",
+                "max_values": None,
+                "separator": None,
+            },
+            {
+                "kind": "Numeric",
+                "name": "avgRating",
+                "normalization": "standardize",
+                "default": 0.0,
+            },
+            {
+                "kind": "Bucketized",
+                "name": "year",
+                "normalization": None,
+                "default": 0.0,
+                "boundaries": [1990.0],
+                "dim": 2,
+            },
         ],
         "tables": {
-            "movieId": {"kind": "Categorical", "dim": 4, "vocabulary": None, "max_tokens": None,
-                        "min_count": 1, "num_oov": 1, "learned_vocabulary": ["7", "3"]},
-            "genre": {"kind": "Categorical", "dim": 3, "vocabulary": ["a", "b"], "max_tokens": None,
-                      "min_count": 1, "num_oov": 1},
+            "movieId": {
+                "kind": "Categorical",
+                "dim": 4,
+                "vocabulary": None,
+                "max_tokens": None,
+                "min_count": 1,
+                "num_oov": 1,
+                "learned_vocabulary": ["7", "3"],
+            },
+            "genre": {
+                "kind": "Categorical",
+                "dim": 3,
+                "vocabulary": ["a", "b"],
+                "max_tokens": None,
+                "min_count": 1,
+                "num_oov": 1,
+            },
         },
-        "statistics": {"avgRating": {"count": 2, "mean": 3.0, "variance": 1.0, "min": 2.0, "max": 4.0}},
+        "statistics": {
+            "avgRating": {"count": 2, "mean": 3.0, "variance": 1.0, "min": 2.0, "max": 4.0}
+        },
     }
     spec = dc.FeatureSpec.from_config(config)
-    arrays = spec.transform({"movieId": [3, 9], "g1": ["b", ""], "g2": ["a", "a"],
-                             "avgRating": [4.0, None], "year": [1980, 2000]})
+    arrays = spec.transform(
+        {
+            "movieId": [3, 9],
+            "g1": ["b", ""],
+            "g2": ["a", "a"],
+            "avgRating": [4.0, None],
+            "year": [1980, 2000],
+        }
+    )
     assert arrays["movieId"].tolist() == [[2], [0]]
     assert arrays["genre"].tolist() == [[2, 1], [-1, 1]]
     assert spec.embedding_dim("genre") == 3 and spec.embedding_dim("movieId") == 4

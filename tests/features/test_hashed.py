@@ -16,8 +16,14 @@ def test_hash_is_stable_in_range_and_type_blind():
     assert (ints == texts).all()
     # Fixed key: these values are the same in every process (pandas' SipHash).
     assert encode(feature, {"city": np.array(["Paris"])})[0].tolist() == [
-        [int(__import__("pandas").util.hash_array(np.array(["Paris"], object),
-                                                  categorize=False)[0] % 7)]
+        [
+            int(
+                __import__("pandas").util.hash_array(np.array(["Paris"], object), categorize=False)[
+                    0
+                ]
+                % 7
+            )
+        ]
     ]
 
 

@@ -10,9 +10,37 @@ import deepcross as dc
 from tests.conftest import encode
 
 ODD = [
-    np.inf, -np.inf, np.nan, None, True, False, 349.0, 349, "349", " 349 ", "349.0", 2**70,
-    -(2**63), np.uint64(2**64 - 1), 1e300, -1e-300, 0, -0.0, 3.5, np.int8(-5), np.float32(2.5),
-    "", "  ", "naïve", "日本", "a|b", b"bytes", "nan", "inf", "Action", pd.NA,
+    np.inf,
+    -np.inf,
+    np.nan,
+    None,
+    True,
+    False,
+    349.0,
+    349,
+    "349",
+    " 349 ",
+    "349.0",
+    2**70,
+    -(2**63),
+    np.uint64(2**64 - 1),
+    1e300,
+    -1e-300,
+    0,
+    -0.0,
+    3.5,
+    np.int8(-5),
+    np.float32(2.5),
+    "",
+    "  ",
+    "naïve",
+    "日本",
+    "a|b",
+    b"bytes",
+    "nan",
+    "inf",
+    "Action",
+    pd.NA,
 ]
 
 
@@ -28,8 +56,13 @@ def full_spec():
         [
             dc.Categorical("movieId", dim=4),
             dc.Categorical("genre", columns=["genre1", "genre2"], table=genre),
-            dc.Categorical("tags", vocabulary=["a", "b", 349], max_values=3, separator="|",
-                           table=dc.Table("tags", dim=2)),
+            dc.Categorical(
+                "tags",
+                vocabulary=["a", "b", 349],
+                max_values=3,
+                separator="|",
+                table=dc.Table("tags", dim=2),
+            ),
             dc.IntegerIdentity("slot", num_buckets=400, dim=2),
             dc.Hashed("city", num_bins=50, dim=2),
             dc.Crossed("cityXslot", columns=["city", "slot"], num_bins=64, dim=2),
@@ -47,10 +80,14 @@ def clean_frame(n=64, seed=0):
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
         {
-            "movieId": rng.integers(1, 20, n), "genre1": rng.choice(["Action", "Drama"], n),
-            "genre2": rng.choice(["Action", "", "Comedy"], n), "tags": rng.choice(["a|b", "b", ""], n),
-            "slot": rng.integers(0, 400, n), "city": rng.choice(["Paris", "Lagos"], n),
-            "rating": rng.uniform(0, 5, n), "count": rng.integers(0, 100, n).astype(float),
+            "movieId": rng.integers(1, 20, n),
+            "genre1": rng.choice(["Action", "Drama"], n),
+            "genre2": rng.choice(["Action", "", "Comedy"], n),
+            "tags": rng.choice(["a|b", "b", ""], n),
+            "slot": rng.integers(0, 400, n),
+            "city": rng.choice(["Paris", "Lagos"], n),
+            "rating": rng.uniform(0, 5, n),
+            "count": rng.integers(0, 100, n).astype(float),
             "year": rng.integers(1980, 2010, n),
         }
     )
@@ -131,12 +168,17 @@ def test_scores_for_inf_equal_the_scores_for_the_default(trained):
     odd, default = frame.copy(), frame.copy()
     odd["rating"] = [np.inf, -np.inf, 1e300]
     default["rating"] = 0.0
-    np.testing.assert_allclose(model.predict_raw(odd, verbose=0), model.predict_raw(default, verbose=0))
+    np.testing.assert_allclose(
+        model.predict_raw(odd, verbose=0), model.predict_raw(default, verbose=0)
+    )
 
 
 def test_ids_in_any_spelling_are_one_key():
     movie = dc.Categorical("movieId", vocabulary=[349, 590, True])
-    rows, counts = encode(movie, {"movieId": np.array([349.0, None, "590", np.int16(349), " 349 ", 1, 2**64 + 349], object)})
+    rows, counts = encode(
+        movie,
+        {"movieId": np.array([349.0, None, "590", np.int16(349), " 349 ", 1, 2**64 + 349], object)},
+    )
     assert rows.ravel().tolist() == [1, -1, 2, 1, 1, 3, 0]
     assert counts == {"values": 6, "missing": 1, "oov": 1, "truncated": 0, "nonfinite": 0}
     flags = dc.Categorical("flag", vocabulary=[True, False])
@@ -147,7 +189,9 @@ def test_huge_ids_never_collide_with_small_ones():
     spec = dc.FeatureSpec([dc.Categorical("id")]).adapt({"id": [1, 2**64 + 1, 2**63]})
     assert sorted(spec.learned["id"]) == sorted(["1", str(2**64 + 1), str(2**63)])
     slot = dc.IntegerIdentity("slot", num_buckets=10)
-    assert encode(slot, {"slot": np.array([2**64 + 1, 3.0, -(2**70)], object)})[0].ravel().tolist() == [0, 4, 0]
+    assert encode(slot, {"slot": np.array([2**64 + 1, 3.0, -(2**70)], object)})[
+        0
+    ].ravel().tolist() == [0, 4, 0]
 
 
 def test_bucketized_cuts_timestamps_exactly():
@@ -160,8 +204,16 @@ def test_separator_column_cells_of_every_kind():
     tags = dc.Categorical("tags", vocabulary=["a", "b", 7], max_values=3, separator="|")
     cells = np.array(["a|b", ["b", 7], 7, 7.0, None, "", ("a",), "x|a"], dtype=object)
     rows, counts = encode(tags, {"tags": cells})
-    assert rows.tolist() == [[1, 2, -1], [2, 3, -1], [3, -1, -1], [3, -1, -1], [-1, -1, -1],
-                             [-1, -1, -1], [1, -1, -1], [0, 1, -1]]
+    assert rows.tolist() == [
+        [1, 2, -1],
+        [2, 3, -1],
+        [3, -1, -1],
+        [3, -1, -1],
+        [-1, -1, -1],
+        [-1, -1, -1],
+        [1, -1, -1],
+        [0, 1, -1],
+    ]
     assert counts["oov"] == 1
     ints, _ = encode(tags, {"tags": np.array([7, 8])})
     assert ints.tolist() == [[3, -1, -1], [0, -1, -1]]
@@ -185,8 +237,12 @@ def test_names_every_backend_cannot_take_are_refused_at_construction(name):
 
 
 def test_a_column_with_any_name_is_read_through_columns():
-    spec = dc.FeatureSpec([dc.Categorical("user_id", columns=["user id"]),
-                           dc.Numeric("price_eur", column="price (€)")])
+    spec = dc.FeatureSpec(
+        [
+            dc.Categorical("user_id", columns=["user id"]),
+            dc.Numeric("price_eur", column="price (€)"),
+        ]
+    )
     spec.adapt(pd.DataFrame({"user id": ["a", "b"], "price (€)": [1.0, 3.0]}))
     assert spec.transform({"user id": ["b"], "price (€)": [2.0]})["user_id"].tolist() == [[2]]
 
@@ -203,9 +259,9 @@ def test_zero_rows_give_zero_row_arrays(trained):
 @pytest.mark.parametrize(
     "data",
     [
-        {"movieId": 3, "rating": 4.5},                    # a dict of scalars: one row
-        [{"movieId": 3, "rating": 4.5}],                   # records
-        pd.Series({"movieId": 3, "rating": 4.5}),          # one row as a Series
+        {"movieId": 3, "rating": 4.5},  # a dict of scalars: one row
+        [{"movieId": 3, "rating": 4.5}],  # records
+        pd.Series({"movieId": 3, "rating": 4.5}),  # one row as a Series
     ],
 )
 def test_one_row_in_every_shape(data):

@@ -8,8 +8,12 @@ import deepcross as dc
 
 
 def test_config_round_trip_through_json():
-    table = dc.Table("genre", dim=8, embeddings_initializer="glorot_uniform",
-                     embeddings_regularizer=keras.regularizers.L2(1e-6))
+    table = dc.Table(
+        "genre",
+        dim=8,
+        embeddings_initializer="glorot_uniform",
+        embeddings_regularizer=keras.regularizers.L2(1e-6),
+    )
     again = dc.Table.from_config(json.loads(json.dumps(table.get_config())))
     assert again == table
     assert again.get_config()["embeddings_regularizer"]["config"]["l2"] == pytest.approx(1e-6)
@@ -55,7 +59,9 @@ def test_dim_given_twice_must_agree():
 def test_features_sharing_a_table_must_map_values_alike():
     table = dc.Table("t", dim=2)
     with pytest.raises(ValueError, match="share table 't'.*num_bins=5 vs 6"):
-        dc.FeatureSpec([dc.Hashed("a", num_bins=5, table=table), dc.Hashed("b", num_bins=6, table=table)])
+        dc.FeatureSpec(
+            [dc.Hashed("a", num_bins=5, table=table), dc.Hashed("b", num_bins=6, table=table)]
+        )
 
 
 def test_auto_dim_resolves_from_rows():

@@ -64,13 +64,15 @@ def test_nullable_integers_with_gaps_keep_every_digit():
 
 
 def test_dict_of_arrays_lists_and_series():
-    columns, n = as_columns({
-        "a": np.array([1, 2, 3]),
-        "b": [[1, 2], [3, 4], [5, 6]],  # list-valued cells stay cells
-        "c": pd.Series(["x", None, "z"], index=[10, 11, 12]),
-        "d": np.array([[1.0], [2.0], [3.0]]),  # (n, 1) is flattened
-        "e": (True, False, True),
-    })
+    columns, n = as_columns(
+        {
+            "a": np.array([1, 2, 3]),
+            "b": [[1, 2], [3, 4], [5, 6]],  # list-valued cells stay cells
+            "c": pd.Series(["x", None, "z"], index=[10, 11, 12]),
+            "d": np.array([[1.0], [2.0], [3.0]]),  # (n, 1) is flattened
+            "e": (True, False, True),
+        }
+    )
     assert n == 3
     assert columns["b"].shape == (3,) and columns["b"][1] == [3, 4]
     assert columns["c"].tolist() == ["x", None, "z"] or pd.isna(columns["c"][1])
@@ -98,8 +100,10 @@ def test_records_with_missing_keys_and_series_row():
     [
         ({"a": [1, 2, 3], "b": [1, 2]}, "different lengths: 3 rows in 'a'; 2 rows in 'b'"),
         ({"a": [1], "b": [1, 2], "c": [3]}, "1 row in 'a', 'c'; 2 rows in 'b'"),
-        ({"a": np.zeros((3, 2))}, re.escape("Column 'a' must be one column, received an array "
-                                            "of shape (3, 2)")),
+        (
+            {"a": np.zeros((3, 2))},
+            re.escape("Column 'a' must be one column, received an array of shape (3, 2)"),
+        ),
         ({"a": np.zeros((2, 2, 1))}, re.escape("shape (2, 2, 1)")),
         ({1: [1], "1": [2]}, "unique as text.*'1' 2 times"),
         ({"a": [1, 2], "b": 3}, "mixes columns with single values \\('b'\\)"),
@@ -128,16 +132,19 @@ def test_column_names_feature_column_and_present_columns():
     with pytest.raises(ValueError) as info:
         column(data, "movieId", "movie")
     text = str(info.value)
-    assert text.startswith("Feature 'movie' needs column 'movieId', which the data does not "
-                           "have. Columns present: ['c0', 'c1'")
+    assert text.startswith(
+        "Feature 'movie' needs column 'movieId', which the data does not "
+        "have. Columns present: ['c0', 'c1'"
+    )
     assert "(11 more)" in text and "'c25'" not in text and "Did you mean 'movieid'?" in text
 
 
 # --- to_keys ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint16",
-                                   "uint32", "uint64"])
+@pytest.mark.parametrize(
+    "dtype", ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+)
 def test_integer_dtypes_give_exact_decimal_text(dtype):
     info = np.iinfo(dtype)
     values = np.array([info.min, 0, 7, info.max], dtype)
@@ -148,8 +155,13 @@ def test_integer_dtypes_give_exact_decimal_text(dtype):
 
 def test_python_ints_of_any_size():
     huge = [2**70, -(2**70), 2**64 - 1, 10**5000]
-    assert keys_of(*huge, 5) == [str(2**70), str(-(2**70)), "18446744073709551615",
-                                 "1" + "0" * 5000, "5"]
+    assert keys_of(*huge, 5) == [
+        str(2**70),
+        str(-(2**70)),
+        "18446744073709551615",
+        "1" + "0" * 5000,
+        "5",
+    ]
     assert keys_of(np.uint64(2**64 - 1), np.int8(-3)) == ["18446744073709551615", "-3"]
 
 
@@ -160,8 +172,9 @@ def test_bools_are_one_and_zero():
 
 
 def test_floats_integral_exact_else_repr():
-    values = np.array([349.0, 1e20, -0.0, 3.5, 0.1, 2.5e-5, 2.0**63, -1e300, np.nan, np.inf,
-                       -np.inf])
+    values = np.array(
+        [349.0, 1e20, -0.0, 3.5, 0.1, 2.5e-5, 2.0**63, -1e300, np.nan, np.inf, -np.inf]
+    )
     keys, missing = to_keys(values, "f")
     assert keys.tolist()[:6] == ["349", "100000000000000000000", "0", "3.5", "0.1", "2.5e-05"]
     assert keys[6] == str(2**63) and keys[7] == str(int(-1e300))
@@ -175,16 +188,42 @@ def test_floats_integral_exact_else_repr():
 @pytest.mark.parametrize(
     "text, key",
     [
-        ("349", "349"), ("349.0", "349"), (" 349 ", "349"), ("3.50", "3.5"), ("007", "7"),
-        ("+5", "5"), ("-0", "0"), ("-007", "-7"), ("1e3", "1000"), ("1E+2", "100"),
-        (".5", "0.5"), ("5.", "5"), ("-2.50e-1", "-0.25"), ("\t42\n", "42"), ("\u300042", "42"),
-        ("1e20", "100000000000000000000"), ("12345678901234567890123", "12345678901234567890123"),
-        ("12345678901234567891.0", "12345678901234567891"), ("1e400", "1" + "0" * 400),
-        ("0.99999999999999999999", "1"), ("1e-400", "0"),
+        ("349", "349"),
+        ("349.0", "349"),
+        (" 349 ", "349"),
+        ("3.50", "3.5"),
+        ("007", "7"),
+        ("+5", "5"),
+        ("-0", "0"),
+        ("-007", "-7"),
+        ("1e3", "1000"),
+        ("1E+2", "100"),
+        (".5", "0.5"),
+        ("5.", "5"),
+        ("-2.50e-1", "-0.25"),
+        ("\t42\n", "42"),
+        ("\u300042", "42"),
+        ("1e20", "100000000000000000000"),
+        ("12345678901234567890123", "12345678901234567890123"),
+        ("12345678901234567891.0", "12345678901234567891"),
+        ("1e400", "1" + "0" * 400),
+        ("0.99999999999999999999", "1"),
+        ("1e-400", "0"),
         # Not numbers: kept as they are, case and spaces included.
-        ("inf", "inf"), ("-inf", "-inf"), ("nan", "nan"), ("None", "None"), ("0x10", "0x10"),
-        ("1_000", "1_000"), ("\u0661\u0662", "\u0661\u0662"), ("1 2", "1 2"), ("-", "-"),
-        ("e", "e"), ("1e", "1e"), ("1.2.3", "1.2.3"), (" Abc ", " Abc "), ("Drama", "Drama"),
+        ("inf", "inf"),
+        ("-inf", "-inf"),
+        ("nan", "nan"),
+        ("None", "None"),
+        ("0x10", "0x10"),
+        ("1_000", "1_000"),
+        ("\u0661\u0662", "\u0661\u0662"),
+        ("1 2", "1 2"),
+        ("-", "-"),
+        ("e", "e"),
+        ("1e", "1e"),
+        ("1.2.3", "1.2.3"),
+        (" Abc ", " Abc "),
+        ("Drama", "Drama"),
         ("日本", "日本"),
     ],
 )
@@ -195,8 +234,22 @@ def test_string_keys(text, key):
 
 
 def test_blank_strings_none_nan_na_nat_are_missing():
-    cells = ["", " ", "\t\n", "\u3000", None, np.nan, float("nan"), pd.NA, pd.NaT,
-             np.datetime64("NaT"), np.timedelta64("NaT"), np.float32("nan"), np.inf, -np.inf]
+    cells = [
+        "",
+        " ",
+        "\t\n",
+        "\u3000",
+        None,
+        np.nan,
+        float("nan"),
+        pd.NA,
+        pd.NaT,
+        np.datetime64("NaT"),
+        np.timedelta64("NaT"),
+        np.float32("nan"),
+        np.inf,
+        -np.inf,
+    ]
     assert keys_of(*cells) == [None] * len(cells)
     keys, missing = to_keys(obj(*cells, "a"), "f")
     assert keys.tolist() == [""] * len(cells) + ["a"] and missing.tolist()[-1] is False
@@ -205,14 +258,16 @@ def test_blank_strings_none_nan_na_nat_are_missing():
 def test_bytes_are_utf8_text():
     assert keys_of(b"abc", b" 349.0 ", b"", "é".encode(), None) == ["abc", "349", None, "é", None]
     assert to_keys(np.array([b"x", b"007"]), "f")[0].tolist() == ["x", "7"]
-    with pytest.raises(ValueError, match=r"Feature 'f': row 1 holds b'\\xff' \(a bytes\), which "
-                                         "is not valid UTF-8 text"):
+    with pytest.raises(
+        ValueError,
+        match=r"Feature 'f': row 1 holds b'\\xff' \(a bytes\), which "
+        "is not valid UTF-8 text",
+    ):
         to_keys(obj(b"ok", b"\xff"), "f")
 
 
 def test_pandas_string_categorical_and_nullable_columns():
-    assert to_keys(pd.Series(["a", None, "7.0"], dtype="string"), "f")[0].tolist() == \
-        ["a", "", "7"]
+    assert to_keys(pd.Series(["a", None, "7.0"], dtype="string"), "f")[0].tolist() == ["a", "", "7"]
     assert to_keys(pd.Series(pd.Categorical(["b", "a", None])), "f")[0].tolist() == ["b", "a", ""]
     assert to_keys(pd.array([1, None], dtype="Int64"), "f")[0].tolist() == ["1", ""]
     assert to_keys(pd.array([True, None], dtype="boolean"), "f")[0].tolist() == ["1", ""]
@@ -220,16 +275,25 @@ def test_pandas_string_categorical_and_nullable_columns():
 
 def test_decimal_and_fraction_are_numbers():
     d = decimal.Decimal
-    assert keys_of(d("349.0"), d("1E+2"), d("3.50"), d("NaN"), fractions.Fraction(3, 2)) == \
-        ["349", "100", "3.5", None, "1.5"]
+    assert keys_of(d("349.0"), d("1E+2"), d("3.50"), d("NaN"), fractions.Fraction(3, 2)) == [
+        "349",
+        "100",
+        "3.5",
+        None,
+        "1.5",
+    ]
 
 
 @pytest.mark.parametrize(
     "cell, shown",
     [
-        ([1, 2], "[1, 2] (a list)"), ({"a": 1}, "{'a': 1} (a dict)"), ((1,), "(1,) (a tuple)"),
-        ({1}, "{1} (a set)"), (np.datetime64("2020-01-01"), "(a datetime64)"),
-        (pd.Timestamp("2020-01-01"), "(a Timestamp)"), (1j, "1j (a complex)"),
+        ([1, 2], "[1, 2] (a list)"),
+        ({"a": 1}, "{'a': 1} (a dict)"),
+        ((1,), "(1,) (a tuple)"),
+        ({1}, "{1} (a set)"),
+        (np.datetime64("2020-01-01"), "(a datetime64)"),
+        (pd.Timestamp("2020-01-01"), "(a Timestamp)"),
+        (1j, "1j (a complex)"),
         (object(), "(an object)"),
     ],
 )
@@ -257,8 +321,9 @@ def test_inputs_are_not_modified():
 
 
 def test_canonical_key():
-    assert [canonical_key(v) for v in [349, 349.0, "349", np.int32(349), b"349", " 349.0 "]] == \
-        ["349"] * 6
+    assert [canonical_key(v) for v in [349, 349.0, "349", np.int32(349), b"349", " 349.0 "]] == [
+        "349"
+    ] * 6
     assert [canonical_key(v) for v in (None, "", " ", np.nan, pd.NA)] == [None] * 5
     assert canonical_key(np.array(5)) == "5" and canonical_key(True) == "1"
     with pytest.raises(ValueError, match=r"Feature 'genre': \[1\] \(a list\) is not a categorical"):
@@ -277,24 +342,39 @@ def test_to_keys_zero_length(dtype):
 
 
 def test_numbers_of_numeric_dtypes():
-    for values in (np.array([1, -2, 3], np.int8), np.array([1, 2**64 - 1], np.uint64),
-                   np.array([True, False]), np.array([0.5, 1.5], np.float32)):
+    for values in (
+        np.array([1, -2, 3], np.int8),
+        np.array([1, 2**64 - 1], np.uint64),
+        np.array([True, False]),
+        np.array([0.5, 1.5], np.float32),
+    ):
         numbers, missing, nonfinite = to_float(values, "f")
         assert numbers.dtype == np.float64 and numbers.tolist() == values.astype(float).tolist()
         assert not missing.any() and not nonfinite.any()
 
 
 def test_numeric_strings_and_python_values():
-    cells = obj("1e3", " -2.5 ", "+.5", "7", 2**70, True, decimal.Decimal("0.25"), np.int64(4),
-                b"8", "\u30009")
+    cells = obj(
+        "1e3",
+        " -2.5 ",
+        "+.5",
+        "7",
+        2**70,
+        True,
+        decimal.Decimal("0.25"),
+        np.int64(4),
+        b"8",
+        "\u30009",
+    )
     numbers, missing, nonfinite = to_float(cells, "f")
     assert numbers.tolist() == [1000.0, -2.5, 0.5, 7.0, 2.0**70, 1.0, 0.25, 4.0, 8.0, 9.0]
     assert not missing.any() and not nonfinite.any()
 
 
 def test_missing_numbers():
-    cells = obj(None, np.nan, pd.NA, pd.NaT, "", "  ", "nan", "NaN", "-nan", "None", "NONE",
-                "<NA>", 1.0)
+    cells = obj(
+        None, np.nan, pd.NA, pd.NaT, "", "  ", "nan", "NaN", "-nan", "None", "NONE", "<NA>", 1.0
+    )
     numbers, missing, nonfinite = to_float(cells, "f")
     assert missing.tolist() == [True] * 12 + [False] and not nonfinite.any()
     assert np.isnan(numbers[:12]).all() and numbers[12] == 1.0
@@ -302,8 +382,22 @@ def test_missing_numbers():
 
 def test_non_finite_and_beyond_float32_are_flagged_not_missing():
     f32 = float(np.finfo(np.float32).max)
-    cells = obj(np.inf, -np.inf, "inf", "-inf", "Infinity", "-INFINITY", 1e39, -3.5e38, "1e39",
-                10**400, -(10**400), decimal.Decimal("1e500"), f32, -f32)
+    cells = obj(
+        np.inf,
+        -np.inf,
+        "inf",
+        "-inf",
+        "Infinity",
+        "-INFINITY",
+        1e39,
+        -3.5e38,
+        "1e39",
+        10**400,
+        -(10**400),
+        decimal.Decimal("1e500"),
+        f32,
+        -f32,
+    )
     numbers, missing, nonfinite = to_float(cells, "f")
     assert nonfinite.tolist() == [True] * 12 + [False, False] and not missing.any()
     assert np.isnan(numbers[:12]).all() and numbers[12:].tolist() == [f32, -f32]
@@ -358,8 +452,9 @@ def test_split_multi_character_separator_and_no_separator():
 
 
 def test_split_lists_scalars_and_empty_rows():
-    cells = obj([1, 2.0], [], ("x|y", None), np.array([True, False]), 5, np.nan, "p|q",
-                np.array(3), b"r|s")
+    cells = obj(
+        [1, 2.0], [], ("x|y", None), np.array([True, False]), 5, np.nan, "p|q", np.array(3), b"r|s"
+    )
     keys, missing, row, slot = split_cells(cells, "|", "g")
     assert keys.tolist() == ["1", "2", "x|y", "", "1", "0", "5", "", "p", "q", "3", "r", "s"]
     assert missing.tolist() == [False, False, False, True] + [False] * 3 + [True] + [False] * 5
@@ -386,8 +481,11 @@ def test_split_all_lists_fast_path_agrees_with_mixed_cells():
 @pytest.mark.parametrize(
     "cell, message",
     [
-        ({"a": 1}, r"row 2 holds \{'a': 1\} \(a dict\), which is neither a list of values nor a "
-                   "categorical value"),
+        (
+            {"a": 1},
+            r"row 2 holds \{'a': 1\} \(a dict\), which is neither a list of values nor a "
+            "categorical value",
+        ),
         ({1, 2}, r"row 2 holds \{1, 2\} \(a set\)"),
         ([1, [2]], r"row 2 holds \[2\] \(a list\), which is not a categorical value"),
         (np.zeros((2, 2)), r"row 2 holds .* \(an ndarray\)"),
@@ -424,8 +522,17 @@ def random_number_groups(rng, count):
         k = int(rng.integers(0, min(size, 2**62))) * (size // min(size, 2**62))
         k = k + int(rng.integers(0, 1000)) if size > 2**62 else k
         k = -k if rng.random() < 0.3 else k
-        spellings = [k, str(k), f"{k}.0", f" {k} ", f"{k}e0", f"{k}00e-2", f"\t{k}.000\n",
-                     decimal.Decimal(k), str(k).encode()]
+        spellings = [
+            k,
+            str(k),
+            f"{k}.0",
+            f" {k} ",
+            f"{k}e0",
+            f"{k}00e-2",
+            f"\t{k}.000\n",
+            decimal.Decimal(k),
+            str(k).encode(),
+        ]
         if k >= 0:
             spellings += ["+" + str(k), "00" + str(k)]
         if float(k) == k:
@@ -448,10 +555,42 @@ def random_number_groups(rng, count):
     return groups
 
 
-MISSING = ["", " ", "\t", "\u3000", None, np.nan, pd.NA, pd.NaT, np.inf, -np.inf,
-           np.float32("nan"), b"", b"  "]
-TEXTS = ["abc", " Abc ", "nan", "None", "inf", "-Infinity", "0x10", "1_000", "\u0661\u0662",
-         "日本語", "é", "1 2", "-", "e", "1e", "..", "+-1", "NaN", "A-1"]
+MISSING = [
+    "",
+    " ",
+    "\t",
+    "\u3000",
+    None,
+    np.nan,
+    pd.NA,
+    pd.NaT,
+    np.inf,
+    -np.inf,
+    np.float32("nan"),
+    b"",
+    b"  ",
+]
+TEXTS = [
+    "abc",
+    " Abc ",
+    "nan",
+    "None",
+    "inf",
+    "-Infinity",
+    "0x10",
+    "1_000",
+    "\u0661\u0662",
+    "日本語",
+    "é",
+    "1 2",
+    "-",
+    "e",
+    "1e",
+    "..",
+    "+-1",
+    "NaN",
+    "A-1",
+]
 
 
 def random_texts(rng, count):
@@ -505,22 +644,39 @@ def test_property_fast_paths_agree_with_cell_by_cell(seed):
     rng = np.random.default_rng(seed)
     n = 300
     ints = rng.integers(-(2**62), 2**62, n) // rng.choice([1, 10**6, 10**15], n)
-    floats = np.where(rng.random(n) < 0.5, np.round(rng.standard_normal(n) * 1e4),
-                      rng.standard_normal(n) * 10.0 ** rng.integers(-8, 20, n))
+    floats = np.where(
+        rng.random(n) < 0.5,
+        np.round(rng.standard_normal(n) * 1e4),
+        rng.standard_normal(n) * 10.0 ** rng.integers(-8, 20, n),
+    )
     floats[rng.random(n) < 0.1] = np.nan
     floats[rng.random(n) < 0.05] = np.inf
-    texts = np.array(random_texts(rng, n) + [f" {v} " for v in ints[:50]]
-                     + [repr(v) for v in floats[:50].tolist()]
-                     + ["", " ", "007", "+5", "1e400", "-"]
-                     + [f"{2**70 + int(i)}.0" for i in range(5)], object)
+    texts = np.array(
+        random_texts(rng, n)
+        + [f" {v} " for v in ints[:50]]
+        + [repr(v) for v in floats[:50].tolist()]
+        + ["", " ", "007", "+5", "1e400", "-"]
+        + [f"{2**70 + int(i)}.0" for i in range(5)],
+        object,
+    )
     ascii_texts = np.array([t for t in texts if t.isascii()], object)
     columns = [
-        ints, np.abs(ints).astype(np.uint64), ints.astype(np.int32), floats,
-        floats.astype(np.float32), rng.random(n) < 0.5, texts, texts.astype(str),
-        ascii_texts.astype(bytes), obj(*[t.encode() for t in texts]),
-        pd.Series(texts, dtype="string").to_numpy(), obj(*ints.tolist(), None, 2**70),
-        obj(*floats.tolist(), None), obj(*(rng.random(n) < 0.5).tolist(), None),
-        obj(*floats.tolist(), *ints[:20].tolist()), obj(*floats[:20].tolist(), 2**53 + 1, 2**70),
+        ints,
+        np.abs(ints).astype(np.uint64),
+        ints.astype(np.int32),
+        floats,
+        floats.astype(np.float32),
+        rng.random(n) < 0.5,
+        texts,
+        texts.astype(str),
+        ascii_texts.astype(bytes),
+        obj(*[t.encode() for t in texts]),
+        pd.Series(texts, dtype="string").to_numpy(),
+        obj(*ints.tolist(), None, 2**70),
+        obj(*floats.tolist(), None),
+        obj(*(rng.random(n) < 0.5).tolist(), None),
+        obj(*floats.tolist(), *ints[:20].tolist()),
+        obj(*floats[:20].tolist(), 2**53 + 1, 2**70),
         np.where(rng.random(len(texts)) < 0.2, None, texts),
     ]
     for values in columns:  # (e)

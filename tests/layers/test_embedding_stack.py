@@ -133,7 +133,9 @@ def test_keras_round_trip_inside_a_model(tmp_path, spec, frame):
     path = tmp_path / "stack.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0)
+    )
     loaded_spec = loaded.get_layer(index=len(spec.features)).spec
     assert loaded_spec == spec
 
@@ -172,8 +174,12 @@ def test_each_table_gets_its_own_initial_vectors():
     spec = dc.FeatureSpec(
         [
             dc.Categorical("x", vocabulary=list("abcdefgh"), table=same),
-            dc.Categorical("y", vocabulary=list("abcdefgh"), dim=4,
-                           table=dc.Table("b", dim=4, embeddings_initializer=same.embeddings_initializer)),
+            dc.Categorical(
+                "y",
+                vocabulary=list("abcdefgh"),
+                dim=4,
+                table=dc.Table("b", dim=4, embeddings_initializer=same.embeddings_initializer),
+            ),
         ]
     )
     stack = dc.layers.EmbeddingStack(spec)
@@ -189,4 +195,6 @@ def test_embedding_regularizer_is_one_argument():
     stack(spec.transform({"c": ["a"]}))
     vectors = ops.convert_to_numpy(stack.embeddings["t"].embeddings)
     assert len(stack.losses) == 1
-    assert float(ops.convert_to_numpy(stack.losses[0])) == pytest.approx(0.5 * (vectors**2).sum(), rel=1e-5)
+    assert float(ops.convert_to_numpy(stack.losses[0])) == pytest.approx(
+        0.5 * (vectors**2).sum(), rel=1e-5
+    )

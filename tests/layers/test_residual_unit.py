@@ -97,7 +97,9 @@ def test_keras_round_trip_and_fit(tmp_path):
 def test_dropout_only_in_training():
     unit = dc.layers.ResidualUnit(64, dropout=0.5)
     np.testing.assert_array_equal(ops.convert_to_numpy(unit(X)), ops.convert_to_numpy(unit(X)))
-    assert not np.allclose(ops.convert_to_numpy(unit(X, training=True)), ops.convert_to_numpy(unit(X)))
+    assert not np.allclose(
+        ops.convert_to_numpy(unit(X, training=True)), ops.convert_to_numpy(unit(X))
+    )
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])

@@ -44,7 +44,9 @@ def test_default_losses():
     loss = dc.layers.ScoringHead("multiclass", num_classes=4, from_logits=True).default_loss()
     assert isinstance(loss, keras.losses.SparseCategoricalCrossentropy)
     assert loss.get_config()["from_logits"] is True
-    assert isinstance(dc.layers.ScoringHead("regression").default_loss(), keras.losses.MeanSquaredError)
+    assert isinstance(
+        dc.layers.ScoringHead("regression").default_loss(), keras.losses.MeanSquaredError
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,9 @@ def test_config_round_trip():
 def test_keras_round_trip_and_fit(tmp_path):
     inputs = keras.Input(shape=(6,))
     model = keras.Model(inputs, dc.layers.ScoringHead("binary")(inputs))
-    helpers.assert_fit_lowers_loss(model, X, (X[:, :1] > 0).astype("float32"), "binary_crossentropy")
+    helpers.assert_fit_lowers_loss(
+        model, X, (X[:, :1] > 0).astype("float32"), "binary_crossentropy"
+    )
     helpers.assert_keras_round_trip(model, X, tmp_path)
 
 

@@ -19,7 +19,9 @@ def test_residual_tower_keeps_the_stacked_width(spec):
 
 
 def test_fit_and_keras_round_trip(tmp_path, spec, frame):
-    model = dc.models.DeepCrossing(spec, residual_units=(16, 16), dropout=0.1, normalization="layer")
+    model = dc.models.DeepCrossing(
+        spec, residual_units=(16, 16), dropout=0.1, normalization="layer"
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.01))
     arrays, labels = spec.transform(frame), frame["label"].to_numpy()
     before = model.evaluate(arrays, labels, verbose=0)
@@ -29,7 +31,9 @@ def test_fit_and_keras_round_trip(tmp_path, spec, frame):
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert loaded.get_config() == model.get_config()
-    np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0)
+    )
 
 
 def test_an_int_is_one_unit(spec):
@@ -91,4 +95,6 @@ def test_subclass_end_to_end(tmp_path, spec, frame):
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert type(loaded) is GatedDeepCrossing
     raw = make_frame(16, seed=2)
-    np.testing.assert_array_equal(loaded.predict_raw(raw, verbose=0), model.predict_raw(raw, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict_raw(raw, verbose=0), model.predict_raw(raw, verbose=0)
+    )

@@ -12,7 +12,7 @@ def test_summary_shows_the_stages(spec):
     model = dc.models.EmbeddingMLP(spec)
     names = [layer.name for layer in model.layers]
     assert sorted(names[: len(spec.features)]) == sorted(f.name for f in spec.features)
-    assert names[len(spec.features):] == ["embedding_stack", "mlp", "scoring_head"]
+    assert names[len(spec.features) :] == ["embedding_stack", "mlp", "scoring_head"]
 
 
 def test_output_shape_and_range(spec, frame):
@@ -53,13 +53,19 @@ def test_keras_round_trip_predicts_identically_from_raw_values(tmp_path, spec, f
 
 @pytest.mark.parametrize(
     "task, kwargs, width",
-    [("multiclass", {"num_classes": 3}, 3), ("regression", {}, 1), ("binary", {"from_logits": True}, 1)],
+    [
+        ("multiclass", {"num_classes": 3}, 3),
+        ("regression", {}, 1),
+        ("binary", {"from_logits": True}, 1),
+    ],
 )
 def test_tasks(spec, frame, task, kwargs, width):
     model = dc.models.EmbeddingMLP(spec, hidden_units=(8,), task=task, **kwargs)
     assert model.get_config()["task"] == task == model.get_layer("scoring_head").task
     model.compile()
-    labels = (frame["movieId"] % 3).to_numpy() if task == "multiclass" else frame["label"].to_numpy()
+    labels = (
+        (frame["movieId"] % 3).to_numpy() if task == "multiclass" else frame["label"].to_numpy()
+    )
     history = model.fit(spec.transform(frame), labels, epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert model.predict(spec.transform(frame), verbose=0).shape == (len(frame), width)

@@ -15,7 +15,9 @@ def test_custom_tower(tmp_path, spec, frame):
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     arrays = spec.transform(frame)
-    np.testing.assert_array_equal(loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0)
+    )
 
 
 def test_a_0_1_config_that_says_head_loads(spec):
