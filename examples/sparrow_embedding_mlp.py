@@ -59,7 +59,7 @@ def parse_args(argv=None):
         help="add userRatedMovie1..5 as a multi-valued feature sharing the movie table",
     )
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=1024)
+    parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--limit", type=int, help="use only the first N ratings (smoke runs)")
     parser.add_argument("--out", help="output folder (default runs/<timestamp>/)")
