@@ -33,11 +33,14 @@ def test_example_end_to_end(example, tmp_path, capsys):
         source_args()
         + ["--limit", "8000", "--epochs", "2", "--out", str(out), "--json", "--rated-movies"]
     )
-    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1  # --json: the result line alone on stdout
+    line = json.loads(printed[0])
     assert line == json.loads((out / "metrics.json").read_text()) == result
     assert line["train_rows"] > 0 and line["test_rows"] > 0
     assert 0.5 < line["roc_auc"] <= 1.0 and 0.0 < line["accuracy"] <= 1.0
     assert line["train_examples_per_second"] > 0
+    assert 1 <= line["best_epoch"] <= line["epochs_run"] <= 2
     for plot in ("training_curves.png", "roc_pr_calibration.png"):
         assert (out / plot).stat().st_size > 10_000
     # The saved model predicts from raw sample rows on its own.
