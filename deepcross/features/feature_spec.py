@@ -3,6 +3,7 @@
 import json
 
 import keras
+import pandas as pd
 
 from deepcross.features import raw_data
 from deepcross.features.feature import Feature
@@ -278,8 +279,38 @@ class FeatureSpec:
     def __eq__(self, other):
         return isinstance(other, FeatureSpec) and self.get_config() == other.get_config()
 
+    def summary_frame(self):
+        """One row per feature: kind, columns, table, rows, dim, combiner, scaling, width."""
+        rows = []
+        for feature in self.features:
+            table = feature.table.name if feature.table is not None else ""
+            learned = feature.state_key is None or feature.state_key in self.learned
+            rows.append(
+                {
+                    "feature": feature.name,
+                    "kind": type(feature).__name__,
+                    "columns": ", ".join(feature.source_columns),
+                    "table": table,
+                    "rows": self.table_rows(table) if table and learned else "",
+                    "dim": self.embedding_dim(table) if table and learned else "",
+                    "combiner": getattr(feature, "combiner", "") if table else "",
+                    "scaling": getattr(feature, "scaling", None) or "",
+                    "width": self.output_dim(feature) if learned else "?",
+                }
+            )
+        return pd.DataFrame(rows).set_index("feature")
+
+    def summary(self, print_fn=print):
+        """Prints the spec as a table (see `summary_frame`), like `keras.Model.summary`."""
+        print_fn(str(self))
+
+    def __str__(self):
+        state = "adapted" if self.is_adapted else "not adapted: call adapt(data)"
+        return f"FeatureSpec ({state})\n{self.summary_frame().to_string()}"
+
     def __repr__(self):
-        return f"FeatureSpec({', '.join(f.name for f in self.features)})"
+        names = ", ".join(f.name for f in self.features)
+        return f"FeatureSpec([{names}], tables={self.table_names}, adapted={self.is_adapted})"
 
 
 def _from_0_1(config):

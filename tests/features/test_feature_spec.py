@@ -221,3 +221,16 @@ def test_a_0_1_config_still_loads():
     assert spec.embedding_dim("genre") == 3 and spec.embedding_dim("movieId") == 4
     assert spec.learned["avgRating"]["mean"] == 3.0
     assert arrays["year"].tolist() == [[0], [1]]
+
+
+def test_summary_names_every_feature_and_its_table(spec, capsys):
+    frame = spec.summary_frame()
+    assert list(frame.index) == [f.name for f in spec.features]
+    assert frame.loc["userGenre", "table"] == "genre" and frame.loc["userGenre", "dim"] == 3
+    assert frame.loc["movieId", "rows"] == 1 + len(spec.learned["movieId"])
+    assert frame.loc["avgRating", "scaling"] == "standardize"
+    assert frame["width"].sum() == 4 + 3 + 3 + 1 + 1  # the stacked width
+    spec.summary()
+    printed = capsys.readouterr().out
+    assert "FeatureSpec (adapted)" in printed and "userGenre1, userGenre2, userGenre3" in printed
+    assert "not adapted" in str(make_spec()) and "adapted=False" in repr(make_spec())
