@@ -30,9 +30,12 @@ class FeatureDataset(keras.utils.PyDataset):
     `model.evaluate(ds)` and `model.predict(ds)` work on every backend. Rows stream in order,
     so `ds[i]` returns the epoch's next batch whatever `i` is: Keras's own `shuffle=` changes
     nothing (shuffle here with `shuffle=True`). Each full pass over the batches is one epoch,
-    with every row exactly once; the next pass is the next epoch. Batches handed out outside
-    a Keras epoch (the TensorFlow backend looks at two batches before training) do not count:
-    the next Keras epoch starts the pass again. Read by one worker (`workers=1`).
+    with every row exactly once; the next pass is the next epoch. A look Keras takes before
+    it trains or evaluates does not count: batches handed out outside a Keras epoch (the
+    TensorFlow backend's look at two) and a Keras epoch that took only the first batch of a
+    pass (the PyTorch and JAX backends' look at one, once) leave the next Keras epoch to
+    start that pass again. Keras epochs shorter than the pass (`steps_per_epoch`) continue
+    it. Read by one worker (`workers=1`).
 
     Args:
         spec: `FeatureSpec`, adapted. A copy is kept, so adapting the spec again later does
@@ -118,7 +121,14 @@ class FeatureDataset(keras.utils.PyDataset):
         self.num_rows = sum(self._shard_rows)
         self._lock = threading.Lock()
         self._stream, self._served, self.epoch = None, 0, 0
-        self._in_keras_epoch, self._outside = False, False
+        # Keras's looks before an epoch (see the class docstring) restart the pass.
+        self._in_keras_epoch, self._outside, self._restart, self._looked = (
+            False,
+            False,
+            False,
+            False,
+        )
+        self._epoch_calls, self._epoch_from_start = 0, True
 
     def _open_files(self, source, cache_dir, on_bad_rows, verbose):
         found = files.source_files(source)
@@ -161,6 +171,7 @@ class FeatureDataset(keras.utils.PyDataset):
         with self._lock:
             if not self._in_keras_epoch:
                 self._outside = True
+            self._epoch_calls += 1
             if self._stream is None:
                 self._check_files()
                 self._stream, self._served = self._batches(self.epoch), 0
@@ -181,13 +192,22 @@ class FeatureDataset(keras.utils.PyDataset):
 
     def on_epoch_begin(self):
         with self._lock:
-            if self._outside and self._stream is not None:
-                self._stream.close()  # a peek before the epoch: start the pass again
+            if (self._outside or self._restart) and self._stream is not None:
+                self._stream.close()  # Keras only looked: start the pass again
                 self._stream = None
-            self._outside, self._in_keras_epoch = False, True
+            self._outside, self._restart, self._in_keras_epoch = False, False, True
+            self._epoch_calls, self._epoch_from_start = 0, self._stream is None
 
     def on_epoch_end(self):
-        self._in_keras_epoch = False
+        with self._lock:
+            if not self._in_keras_epoch:
+                return
+            self._in_keras_epoch = False
+            # One batch from the start of a pass is a look (or a first `steps_per_epoch=1`
+            # epoch, which then sees that batch once more), restarted once.
+            look = self._epoch_calls == 1 and self._epoch_from_start and len(self) > 1
+            self._restart = look and not self._looked
+            self._looked = look
 
     # --- One epoch ----------------------------------------------------------------------------
 

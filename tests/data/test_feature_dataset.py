@@ -109,18 +109,74 @@ def test_memory_holds_chunks_and_buffer_not_the_data(spec):
 
 
 def test_indices_are_positions_in_the_stream(spec, frame):
-    """Keras asks for batches in shuffled order, or peeks at two before an epoch (TensorFlow):
-    the dataset still hands out each row once per epoch."""
+    """Keras may ask for batches in shuffled order: each row still comes once per epoch."""
     dataset = spec.dataset(frame, label="label", batch_size=32)
     rng = np.random.default_rng(0)
     assert sorted(ids([dataset[i] for i in rng.permutation(len(dataset))])) == list(range(300))
-    dataset[0], dataset[1]  # a peek, outside a Keras epoch
-    for _ in range(2):
-        dataset.on_epoch_begin()
-        assert ids(epoch(dataset)).tolist() == list(range(300))
-        dataset.on_epoch_end()
     with pytest.raises(IndexError, match="has no batch 10"):
         dataset[10]
+
+
+def keras_epoch(dataset, calls=None):
+    """What Keras does for one epoch: on_epoch_begin, `calls` batches, on_epoch_end."""
+    dataset.on_epoch_begin()
+    batches = [dataset[i] for i in range(len(dataset) if calls is None else calls)]
+    dataset.on_epoch_end()
+    return ids(batches)
+
+
+def test_a_look_before_training_does_not_count(spec, frame):
+    # TensorFlow looks at two batches outside any epoch.
+    dataset = spec.dataset(frame, label="label", batch_size=32, shuffle=True, seed=2)
+    expected = [ids(epoch(spec.dataset(frame, label="label", batch_size=32, shuffle=True, seed=2)))]
+    dataset[0], dataset[1]
+    assert keras_epoch(dataset).tolist() == expected[0].tolist()
+    # PyTorch and JAX look at one batch inside an epoch of its own, then train.
+    dataset = spec.dataset(frame, label="label", batch_size=32, shuffle=True, seed=2)
+    keras_epoch(dataset, calls=1)
+    assert keras_epoch(dataset).tolist() == expected[0].tolist()
+    assert sorted(keras_epoch(dataset)) == list(range(300))
+    keras_epoch(dataset, calls=1)  # a later evaluate's look
+    assert sorted(keras_epoch(dataset)) == list(range(300))
+
+
+def test_short_keras_epochs_continue_the_pass(spec, frame):
+    dataset = spec.dataset(frame, label="label", batch_size=32)  # 10 batches
+    seen = np.concatenate([keras_epoch(dataset, calls=4) for _ in range(5)])
+    assert seen.tolist() == list(range(300)) * 2
+    dataset = spec.dataset(frame, label="label", batch_size=32)
+    seen = np.concatenate([keras_epoch(dataset, calls=1) for _ in range(11)])
+    assert seen.tolist() == list(range(32)) + list(range(300))  # the first one looked
+
+
+def test_each_keras_epoch_sees_every_row_once(spec, frame, monkeypatch, tmp_path):
+    """On the backend under test: `fit` (twice) and `evaluate` epochs, as Keras runs them."""
+    epochs = []
+    get, begin = dc.data.FeatureDataset.__getitem__, dc.data.FeatureDataset.on_epoch_begin
+
+    def spy_get(self, index):
+        inside, batch = self._in_keras_epoch, get(self, index)
+        if inside:
+            epochs[-1].append(batch)
+        return batch
+
+    def spy_begin(self):
+        epochs.append([])
+        begin(self)
+
+    monkeypatch.setattr(dc.data.FeatureDataset, "__getitem__", spy_get)
+    monkeypatch.setattr(dc.data.FeatureDataset, "on_epoch_begin", spy_begin)
+    path = write_csv(frame, tmp_path / "train.csv")
+    dataset = spec.dataset(path, label="label", batch_size=64, shuffle=True, seed=0, chunk_size=50)
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(8,))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(dataset, epochs=2, verbose=0)
+    model.fit(dataset, epochs=1, verbose=0)
+    model.evaluate(dataset, verbose=0)
+    full = [batches for batches in epochs if len(batches) > 1]
+    assert len(full) == 4
+    for batches in full:
+        assert sorted(ids(batches)) == list(range(300))
 
 
 def test_inputs_only_without_a_label(spec, frame):
