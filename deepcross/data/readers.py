@@ -25,8 +25,19 @@ from deepcross.data import files
 def scan(file, columns, label, on_bad_rows, bad_rows, progress=None):
     """Reads `file` once and returns its number of rows, bad rows left out.
 
-    Bad rows are appended to `bad_rows` (with `on_bad_rows="skip"`) or raised.
+    A CSV file is parsed (not encoded); a Parquet file's rows come from its metadata, and
+    only its label column is read, to check it. Bad rows are appended to `bad_rows` (with
+    `on_bad_rows="skip"`) or raised.
     """
+    if file.format == "parquet":
+        with _parquet_file(file) as parquet:
+            names = [*columns] + ([label] if label is not None else [])
+            files.check_columns(file, parquet.schema_arrow.names, names)
+            if label is None:
+                if progress is not None:
+                    progress(file.size)
+                return parquet.metadata.num_rows
+        columns = []
     rows = 0
     for batch in _valid_batches(file, columns, label, on_bad_rows, bad_rows, progress):
         rows += batch.num_rows
@@ -113,11 +124,7 @@ def _rechunk(batches, chunk_size):
 
 def _parquet_batches(file, names, label, bad, progress, chunk_size):
     """Record batches of a Parquet file's rows, those with a bad label left out."""
-    try:
-        parquet = pa_parquet.ParquetFile(file.path)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise ValueError(f"{file.path} is not a Parquet file pyarrow reads: {error}") from None
-    with parquet:
+    with _parquet_file(file) as parquet:
         files.check_columns(file, parquet.schema_arrow.names, names)
         total, emitted = max(parquet.metadata.num_rows, 1), 0
         batches = functools.partial(parquet.iter_batches, batch_size=chunk_size, columns=names)
@@ -134,3 +141,10 @@ def _parquet_batches(file, names, label, bad, progress, chunk_size):
             if progress is not None:
                 progress(file.size * emitted // total)
             yield batch
+
+
+def _parquet_file(file):
+    try:
+        return pa_parquet.ParquetFile(file.path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise ValueError(f"{file.path} is not a Parquet file pyarrow reads: {error}") from None

@@ -140,6 +140,24 @@ def test_adapt_skips_the_same_bad_rows(tmp_path):
     assert sorted(spec.learned["c"]) == ["a", "q\nr", "z"]
 
 
+def test_a_parquet_row_with_a_bad_label(tmp_path):
+    frame = pd.DataFrame(
+        {"rowId": [0, 1, 2], "c": ["a"] * 3, "x": [1.0] * 3, "label": [1.0, None, 0.0]}
+    )
+    path = write_parquet(frame, tmp_path / "a.parquet")
+    with pytest.raises(ValueError, match=r"a\.parquet, row 2: label 'label' is missing"):
+        rows_of(path)
+    dataset, batches = rows_of(path, on_bad_rows="skip")
+    assert ids(batches).tolist() == [0, 2] and dataset.num_rows == 2
+    assert [(bad.unit, bad.number) for bad in dataset.bad_rows] == [("row", 2)]
+    assert ids(epoch(small_spec().dataset(path))).tolist() == [0, 1, 2]  # no label read
+
+
+def test_a_file_that_is_not_parquet(tmp_path):
+    with pytest.raises(ValueError, match="is not a Parquet file pyarrow reads"):
+        rows_of(write(tmp_path / "a.parquet", "rowId,c\n"))
+
+
 # --- Cut-off, empty and header-only files ----------------------------------------------------
 
 
