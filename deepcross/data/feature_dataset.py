@@ -37,6 +37,10 @@ class FeatureDataset(keras.utils.PyDataset):
     start that pass again. Keras epochs shorter than the pass (`steps_per_epoch`) continue
     it. Read by one worker (`workers=1`).
 
+    Attributes: `num_rows` (rows of this shard, bad rows left out; `len(ds)` is the number of
+    batches), `bad_rows` (the `BadRow`s skipped), `epoch` (full passes made so far), `stats`
+    (rows read from the files and from the cache, and the most rows held at once).
+
     Args:
         spec: `FeatureSpec`, adapted. A copy is kept, so adapting the spec again later does
             not change this dataset.
@@ -63,6 +67,14 @@ class FeatureDataset(keras.utils.PyDataset):
             `"skip"` (left out, listed in `bad_rows`, reported in a warning). Defaults to
             `"error"`.
         verbose: int. 1 shows a progress bar while the files are counted. Defaults to 0.
+
+    Example:
+
+    ```python
+    train = spec.dataset(["train-1.csv", "train-2.csv"], label="label", shuffle=True, seed=0)
+    model.fit(train, epochs=3)
+    scores = model.predict(spec.dataset("test.parquet"))  # rows in the file's order
+    ```
     """
 
     def __init__(

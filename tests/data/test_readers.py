@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import deepcross as dc
+from tests.conftest import data_dir
 from tests.conftest import make_spec
 from tests.data.conftest import assert_same_batches
 from tests.data.conftest import epoch
@@ -263,3 +264,36 @@ def test_adapt_shows_progress_when_verbose(tmp_path, frame, capsys):
     assert f"{size}/{size}" in capsys.readouterr().out
     make_spec().adapt(pd.read_csv(csv, chunksize=100), verbose=1)
     assert "300" in capsys.readouterr().out
+
+
+# --- The lesson's own sample file --------------------------------------------------------------
+
+
+def test_the_lessons_sample_file_reads_as_read_samples_does():
+    path = data_dir() / "sparrowrecsys" / "testSamples.csv"
+    if not path.is_file():
+        pytest.skip("the shared MovieLens data folder is not available")
+    genre = dc.Table("genre", dim=4)
+    rated = [f"userRatedMovie{i}" for i in range(1, 6)]
+    spec = dc.FeatureSpec(
+        [
+            dc.Categorical("movieId", dim=4),
+            dc.Categorical(
+                "userGenre", columns=[f"userGenre{i}" for i in range(1, 6)], table=genre
+            ),
+            dc.Categorical("movieGenre", columns=["movieGenre1", "movieGenre2"], table=genre),
+            dc.Categorical("rated", columns=rated, dim=4),
+            dc.Numeric("movieRatingCount", scaling="log1p", default=-1.0),
+        ]
+    )
+    samples = dc.datasets.read_samples(path)
+    spec.adapt(path)
+    assert spec == dc.FeatureSpec(spec.features).adapt(samples)
+    dataset = spec.dataset(path, label="label", batch_size=4096, chunk_size=5000)
+    batches = epoch(dataset)
+    expected = spec.transform(samples)
+    for name, array in expected.items():
+        np.testing.assert_array_equal(np.concatenate([x[name] for x, _ in batches]), array)
+    labels = np.concatenate([y for _, y in batches])
+    np.testing.assert_array_equal(labels, samples["label"].to_numpy("float32"))
+    assert (expected["rated"] == -1).any()  # the file's empty fields are empty slots
