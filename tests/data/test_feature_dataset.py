@@ -188,6 +188,14 @@ def test_inputs_only_without_a_label(spec, frame):
         np.testing.assert_array_equal(np.concatenate([b[name] for b in batches]), array)
 
 
+def test_a_dict_of_arrays_streams_like_its_frame(spec, frame):
+    columns = {name: frame[name].to_numpy() for name in frame.columns}
+    options = {"label": "label", "batch_size": 40, "chunk_size": 30, "shuffle": True, "seed": 1}
+    assert_same_batches(
+        epoch(spec.dataset(columns, **options)), epoch(spec.dataset(frame, **options))
+    )
+
+
 def test_the_dataset_keeps_its_own_spec(frame):
     spec = make_spec().adapt(frame)
     dataset = spec.dataset(frame, label="label")
