@@ -154,21 +154,30 @@ class FeatureSpec:
 
     # --- Learning from data -----------------------------------------------------------------
 
-    def adapt(self, data):
+    def adapt(self, data, verbose=0, on_bad_rows="error"):
         """Learns vocabularies and statistics from data, in one pass.
 
         Args:
             data: raw data: a pandas DataFrame, a dict of columns, a list of records, a
-                batched `tf.data.Dataset` of dicts (or `(dict, label)` pairs), or any other
-                iterable of such chunks (e.g. `pd.read_csv(path, chunksize=100_000)`). Each
-                chunk is summarized, and the summaries merged; the result does not depend
-                on how the data is cut into chunks.
+                batched `tf.data.Dataset` of dicts (or `(dict, label)` pairs), any other
+                iterable of such chunks (e.g. `pd.read_csv(path, chunksize=100_000)`), or a
+                path, folder or list of paths of CSV and Parquet files, read a chunk at a time
+                as `dataset` reads them (an empty CSV field is missing). Each chunk is
+                summarized, and the summaries merged; the result does not depend on how the
+                data is cut into chunks. (`tf.data.experimental.make_csv_dataset` fills
+                empty fields with 0 unless its `column_defaults` say otherwise: read files
+                here instead, or give it defaults that keep them missing.)
+            verbose: int. 1 shows a progress bar over files (bytes) or chunks (rows).
+                Defaults to 0.
+            on_bad_rows: str. For files: `"error"` or `"skip"`, as in `dataset`. Defaults
+                to `"error"`.
 
         Returns:
             The spec itself, so `spec = dc.FeatureSpec([...]).adapt(df)` reads well.
         """
         states, seen = {}, False
-        for chunk in raw_data.iter_chunks(data):
+        names = list(dict.fromkeys(c for f in self.features for c in f.source_columns))
+        for chunk in raw_data.iter_chunks(data, names, on_bad_rows, verbose):
             columns, num_rows = raw_data.as_columns(chunk)
             seen = True
             for feature in self.features:
@@ -189,6 +198,43 @@ class FeatureSpec:
         self.learned = learned
         self._prepared = {}
         return self
+
+    def dataset(
+        self,
+        source,
+        label=None,
+        batch_size=1024,
+        shuffle=False,
+        seed=None,
+        shard=None,
+        chunk_size=65_536,
+        shuffle_buffer=262_144,
+        cache_dir=None,
+        on_bad_rows="error",
+        verbose=0,
+    ):
+        """Model inputs streamed from a DataFrame or from CSV and Parquet files, for `fit`.
+
+        A `keras.utils.PyDataset` of `(inputs, labels)` batches (inputs alone without a
+        `label`) encoded by this spec, read a chunk at a time, so memory does not grow with
+        the files; on every backend. Arguments and behaviour: `deepcross.data.FeatureDataset`
+        and `docs/data.md`.
+
+        Example:
+
+        ```python
+        train = spec.dataset("train.csv", label="label", shuffle=True, seed=1)
+        model.fit(train, epochs=3)
+        scores = model.predict(spec.dataset("test.parquet"))
+        ```
+        """
+        from deepcross.data import FeatureDataset  # data/ sits above features/
+
+        return FeatureDataset(
+            self, source, label=label, batch_size=batch_size, shuffle=shuffle, seed=seed,
+            shard=shard, chunk_size=chunk_size, shuffle_buffer=shuffle_buffer,
+            cache_dir=cache_dir, on_bad_rows=on_bad_rows, verbose=verbose,
+        )  # fmt: skip
 
     # --- Raw data to model inputs -------------------------------------------------------------
 

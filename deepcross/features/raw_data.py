@@ -7,8 +7,10 @@ arrays, and says clearly what is wrong with anything else.
 """
 
 import difflib
+import os
 from collections.abc import Mapping
 
+import keras
 import numpy as np
 import pandas as pd
 
@@ -181,23 +183,49 @@ def _common_length(lengths):
     return next(iter(by_length), 0)
 
 
-def iter_chunks(data):
+def iter_chunks(data, columns=None, on_bad_rows="error", verbose=0):
     """Yields the chunks of `data` for a one-pass `adapt`.
 
     One DataFrame, dict, list of records or Series is one chunk; a batched `tf.data.Dataset`
-    yields one chunk per batch (the features of `(features, label)` pairs); any other iterable
-    (a generator, `pd.read_csv(path, chunksize=...)`) yields its items.
+    yields one chunk per batch (the features of `(features, label)` pairs); a path, folder or
+    list of paths of CSV and Parquet files yields their `columns` a chunk at a time
+    (`deepcross.data.readers`); any other iterable (a generator, `pd.read_csv(path,
+    chunksize=...)`) yields its items. With `verbose=1`, files and iterables show a
+    `keras.utils.Progbar` (bytes of files, rows of other chunks).
     """
+    if is_file_source(data):
+        from deepcross.data import readers  # data/ sits above features/: imported when used
+
+        yield from readers.chunks(data, columns, on_bad_rows, verbose)
+        return
     if isinstance(data, (pd.DataFrame, pd.Series, Mapping, list, Columns)):
         yield data
         return
     if hasattr(data, "as_numpy_iterator"):
-        for batch in data.as_numpy_iterator():
-            yield batch[0] if isinstance(batch, tuple) else batch
-        return
-    if isinstance(data, (str, bytes)) or not hasattr(data, "__iter__"):
+        data = (b[0] if isinstance(b, tuple) else b for b in data.as_numpy_iterator())
+    elif isinstance(data, bytes) or not hasattr(data, "__iter__"):
         raise ValueError(
             "Data must be a pandas DataFrame, a dict of columns, a list of records, a "
-            f"tf.data.Dataset or an iterable of such chunks; received {values.describe(data)}"
+            "tf.data.Dataset, CSV or Parquet files, or an iterable of such chunks; received "
+            f"{values.describe(data)}"
         )
-    yield from data
+    bar = keras.utils.Progbar(None, unit_name="row") if verbose else None
+    rows = 0
+    for chunk in data:
+        yield chunk
+        if bar is not None:
+            rows += as_columns(chunk)[1]
+            bar.update(rows)
+    if bar is not None:
+        bar.update(rows, finalize=True)
+
+
+def is_file_source(data):
+    """True for a path (str or `os.PathLike`) or a non-empty list or tuple of paths."""
+    if isinstance(data, (str, os.PathLike)):
+        return True
+    return (
+        isinstance(data, (list, tuple))
+        and len(data) > 0
+        and all(isinstance(item, (str, os.PathLike)) for item in data)
+    )

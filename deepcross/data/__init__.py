@@ -1,0 +1,5 @@
+"""Training data streamed from files: chunked CSV and Parquet reading, the encoded cache."""
+
+from deepcross.data.feature_dataset import FeatureDataset
+
+__all__ = ["FeatureDataset"]
