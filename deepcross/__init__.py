@@ -1,5 +1,6 @@
 """deepcross: Keras 3 layers for Embedding+MLP ranking models, after Deep Crossing."""
 
+from deepcross import data
 from deepcross import datasets
 from deepcross import features
 from deepcross import layers
@@ -24,6 +25,7 @@ __all__ = [
     "IntegerIdentity",
     "Numeric",
     "Table",
+    "data",
     "datasets",
     "features",
     "layers",
