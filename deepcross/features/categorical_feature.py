@@ -122,7 +122,43 @@ class CategoricalFeature(EmbeddedFeature):
         return out, counts
 
 
+# SipHash-2-4's 128-bit key for hashed rows: pandas' default hash key, whose 16 bytes read as
+# two little-endian uint64 are the `key=[k0, k1]` of TensorFlow's `to_hash_bucket_strong`.
+HASH_KEY_TEXT = "0123456789123456"
+HASH_KEY = (3978425819141910832, 3906085646303836472)
+
+# pandas' `hash_array` ends by mixing SipHash's bits: x ^= x >> 30; x *= C1; x ^= x >> 27;
+# x *= C2; x ^= x >> 31 (mod 2**64). Each step is a bijection; these undo them.
+_C1_INVERSE = pow(0xBF58476D1CE4E5B9, -1, 2**64)
+_C2_INVERSE = pow(0x94D049BB133111EB, -1, 2**64)
+
+
 def hash_rows(keys, num_bins):
-    """Rows of a hashed table: a stable 64-bit SipHash of the key's text, modulo `num_bins`."""
-    hashed = pd.util.hash_array(np.asarray(keys, dtype=object), categorize=False)
-    return (hashed % np.uint64(num_bins)).astype(np.int64)
+    """Rows of a hashed table: SipHash-2-4 of each key's UTF-8 text, modulo `num_bins`.
+
+    The 64-bit SipHash-2-4 with the fixed 128-bit key `HASH_KEY_TEXT` is the same in every
+    process and on every platform, and it is what TensorFlow's
+    `tf.strings.to_hash_bucket_strong(keys, num_bins, key=HASH_KEY)` computes, so an exported
+    model (`model.export`) puts every key on the same row as `FeatureSpec.transform`.
+    pandas' `hash_array` computes that SipHash, then mixes its bits; the mixing is undone here.
+
+    Args:
+        keys: sequence of str. Canonical keys (`values.to_keys`).
+        num_bins: int. Number of rows.
+
+    Returns:
+        An int64 array of rows in `[0, num_bins)`.
+    """
+    mixed = pd.util.hash_array(
+        np.asarray(keys, dtype=object), hash_key=HASH_KEY_TEXT, categorize=False
+    )
+    return (_unmix(mixed) % np.uint64(num_bins)).astype(np.int64)
+
+
+def _unmix(x):
+    """The SipHash values that pandas' final bit mixing turned into `x` (uint64 array)."""
+    x = x ^ (x >> np.uint64(31)) ^ (x >> np.uint64(62))
+    x = x * np.uint64(_C2_INVERSE)  # wraps modulo 2**64, as the mixing's product did
+    x = x ^ (x >> np.uint64(27)) ^ (x >> np.uint64(54))
+    x = x * np.uint64(_C1_INVERSE)
+    return x ^ (x >> np.uint64(30)) ^ (x >> np.uint64(60))
