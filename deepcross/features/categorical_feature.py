@@ -7,6 +7,7 @@ import pandas as pd
 
 from deepcross import _checks
 from deepcross.features import raw_data
+from deepcross.features import tf_values
 from deepcross.features import values
 from deepcross.features.embedded_feature import EmbeddedFeature
 
@@ -120,6 +121,38 @@ class CategoricalFeature(EmbeddedFeature):
             "truncated": truncated,
         }
         return out, counts
+
+    # --- The same in TensorFlow, for model.export ---------------------------------------------
+
+    @property
+    def serving_dtype(self):
+        return "string"
+
+    def lookup_tf(self, keys, prepared):
+        """`lookup` in TensorFlow ops: a `tf.string` tensor of keys to int64 rows."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no TensorFlow lookup (lookup_tf), so a model using it "
+            "cannot be exported to serve raw values"
+        )
+
+    def encode_tf(self, columns, prepared):
+        import tensorflow as tf
+
+        if self.max_values is None:
+            parts = [tf_values.to_keys(columns[c]) for c in self.source_columns]
+            keys = tf.reshape(tf.stack([k for k, _ in parts], axis=1), [-1])
+            missing = tf.reshape(tf.stack([m for _, m in parts], axis=1), [-1])
+            rows = tf.where(missing, tf.constant(-1, tf.int64), self.lookup_tf(keys, prepared))
+            return tf.cast(tf.reshape(rows, [-1, self.length]), tf.int32)
+        cells = columns[self.source_columns[0]]
+        if self.separator is not None and cells.dtype == tf.string:
+            cells = tf.strings.split(cells, sep=self.separator)
+        else:  # one value per cell, as `values.split_cells` reads a column of numbers
+            cells = tf.RaggedTensor.from_tensor(cells[:, None])
+        keys, missing = tf_values.to_keys(cells.flat_values)
+        rows = tf.where(missing, tf.constant(-1, tf.int64), self.lookup_tf(keys, prepared))
+        rows = cells.with_flat_values(tf.cast(rows, tf.int32))
+        return rows.to_tensor(default_value=-1, shape=[None, self.max_values])
 
 
 # SipHash-2-4's 128-bit key for hashed rows: pandas' default hash key, whose 16 bytes read as

@@ -5,6 +5,7 @@ import dataclasses
 import keras
 
 from deepcross import _checks
+from deepcross.features import tf_values
 from deepcross.features.categorical_feature import CategoricalFeature
 from deepcross.features.categorical_feature import hash_rows
 
@@ -47,3 +48,6 @@ class Hashed(CategoricalFeature):
     def lookup(self, keys, prepared):
         rows = hash_rows(keys, self.num_bins)
         return rows, rows < 0
+
+    def lookup_tf(self, keys, prepared):
+        return tf_values.hash_rows(keys, self.num_bins)
