@@ -4,6 +4,7 @@ from deepcross import datasets
 from deepcross import features
 from deepcross import layers
 from deepcross import models
+from deepcross import serving
 from deepcross.features import Bucketized
 from deepcross.features import Categorical
 from deepcross.features import Crossed
@@ -28,4 +29,5 @@ __all__ = [
     "features",
     "layers",
     "models",
+    "serving",
 ]
