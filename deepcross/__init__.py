@@ -5,6 +5,7 @@ from deepcross import datasets
 from deepcross import features
 from deepcross import layers
 from deepcross import models
+from deepcross import serving
 from deepcross.features import Bucketized
 from deepcross.features import Categorical
 from deepcross.features import Crossed
@@ -30,4 +31,5 @@ __all__ = [
     "features",
     "layers",
     "models",
+    "serving",
 ]

@@ -5,6 +5,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from deepcross.features import tf_values
 from deepcross.features.embedded_feature import EmbeddedFeature
 from deepcross.features.numeric import Numeric
 
@@ -86,3 +87,15 @@ class Bucketized(EmbeddedFeature):
             "nonfinite": int(nonfinite.sum()),
         }
         return np.where(empty, -1, rows).astype(np.int32)[:, None], counts
+
+    def encode_tf(self, columns, prepared):
+        import tensorflow as tf
+
+        x, missing, nonfinite = tf_values.to_float(columns[self.source_columns[0]], self.name)
+        empty = missing | nonfinite
+        if self.default is not None:
+            x = tf.where(empty, tf.constant(self.default, tf.float64), x)
+            empty = tf.zeros_like(empty)
+        boundaries = tf.constant(self.boundaries, tf.float64)
+        rows = tf.searchsorted(boundaries, tf.where(empty, tf.zeros_like(x), x), side="right")
+        return tf.where(empty, tf.constant(-1, tf.int32), rows)[:, None]

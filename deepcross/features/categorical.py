@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from deepcross import _checks
+from deepcross.features import tf_values
 from deepcross.features import values
 from deepcross.features.categorical_feature import CategoricalFeature
 from deepcross.features.categorical_feature import hash_rows
@@ -142,6 +143,25 @@ class Categorical(CategoricalFeature):
         else:
             spill = hash_rows(keys, self.num_oov)
         return np.where(oov, spill, rows + self.num_oov), oov
+
+    def prepare_tf(self, learned):
+        """A `tf.lookup.StaticHashTable` of the vocabulary's keys to their rows (-1: unseen)."""
+        import tensorflow as tf
+
+        keys = list(self.prepare(learned))
+        rows = tf.range(self.num_oov, self.num_oov + len(keys), dtype=tf.int64)
+        initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(keys, tf.string), rows)
+        return tf.lookup.StaticHashTable(initializer, default_value=-1)
+
+    def lookup_tf(self, keys, table):
+        import tensorflow as tf
+
+        rows = table.lookup(keys)
+        if self.num_oov == 1:
+            spill = tf.zeros_like(rows)
+        else:
+            spill = tf_values.hash_rows(keys, self.num_oov)
+        return tf.where(rows < 0, spill, rows)
 
     def table_rows(self, learned):
         return self.num_oov + len(self._vocabulary(learned))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from deepcross import _checks
 from deepcross.features import raw_data
+from deepcross.features import tf_values
 from deepcross.features import values
 from deepcross.features.embedded_feature import EmbeddedFeature
 
@@ -121,8 +122,76 @@ class CategoricalFeature(EmbeddedFeature):
         }
         return out, counts
 
+    # --- The same in TensorFlow, for model.export ---------------------------------------------
+
+    @property
+    def serving_dtype(self):
+        return "string"
+
+    def lookup_tf(self, keys, prepared):
+        """`lookup` in TensorFlow ops: a `tf.string` tensor of keys to int64 rows."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no TensorFlow lookup (lookup_tf), so a model using it "
+            "cannot be exported to serve raw values"
+        )
+
+    def encode_tf(self, columns, prepared):
+        import tensorflow as tf
+
+        if self.max_values is None:
+            parts = [tf_values.to_keys(columns[c]) for c in self.source_columns]
+            keys = tf.reshape(tf.stack([k for k, _ in parts], axis=1), [-1])
+            missing = tf.reshape(tf.stack([m for _, m in parts], axis=1), [-1])
+            rows = tf.where(missing, tf.constant(-1, tf.int64), self.lookup_tf(keys, prepared))
+            return tf.cast(tf.reshape(rows, [-1, self.length]), tf.int32)
+        cells = columns[self.source_columns[0]]
+        if self.separator is not None and cells.dtype == tf.string:
+            cells = tf.strings.split(cells, sep=self.separator)
+        else:  # one value per cell, as `values.split_cells` reads a column of numbers
+            cells = tf.RaggedTensor.from_tensor(cells[:, None])
+        keys, missing = tf_values.to_keys(cells.flat_values)
+        rows = tf.where(missing, tf.constant(-1, tf.int64), self.lookup_tf(keys, prepared))
+        rows = cells.with_flat_values(tf.cast(rows, tf.int32))
+        return rows.to_tensor(default_value=-1, shape=[None, self.max_values])
+
+
+# SipHash-2-4's 128-bit key for hashed rows: pandas' default hash key, whose 16 bytes read as
+# two little-endian uint64 are the `key=[k0, k1]` of TensorFlow's `to_hash_bucket_strong`.
+HASH_KEY_TEXT = "0123456789123456"
+HASH_KEY = (3978425819141910832, 3906085646303836472)
+
+# pandas' `hash_array` ends by mixing SipHash's bits: x ^= x >> 30; x *= C1; x ^= x >> 27;
+# x *= C2; x ^= x >> 31 (mod 2**64). Each step is a bijection; these undo them.
+_C1_INVERSE = pow(0xBF58476D1CE4E5B9, -1, 2**64)
+_C2_INVERSE = pow(0x94D049BB133111EB, -1, 2**64)
+
 
 def hash_rows(keys, num_bins):
-    """Rows of a hashed table: a stable 64-bit SipHash of the key's text, modulo `num_bins`."""
-    hashed = pd.util.hash_array(np.asarray(keys, dtype=object), categorize=False)
-    return (hashed % np.uint64(num_bins)).astype(np.int64)
+    """Rows of a hashed table: SipHash-2-4 of each key's UTF-8 text, modulo `num_bins`.
+
+    The 64-bit SipHash-2-4 with the fixed 128-bit key `HASH_KEY_TEXT` is the same in every
+    process and on every platform, and it is what TensorFlow's
+    `tf.strings.to_hash_bucket_strong(keys, num_bins, key=HASH_KEY)` computes, so an exported
+    model (`model.export`) puts every key on the same row as `FeatureSpec.transform`.
+    pandas' `hash_array` computes that SipHash, then mixes its bits; the mixing is undone here.
+
+    Args:
+        keys: sequence of str. Canonical keys (`values.to_keys`).
+        num_bins: int. Number of rows.
+
+    Returns:
+        An int64 array of rows in `[0, num_bins)`.
+    """
+    mixed = pd.util.hash_array(
+        np.asarray(keys, dtype=object), hash_key=HASH_KEY_TEXT, categorize=False
+    )
+    return (_unmix(mixed) % np.uint64(num_bins)).astype(np.int64)
+
+
+def _unmix(x):
+    """The SipHash values that pandas' final bit mixing turned into `x` (uint64 array)."""
+    x = x ^ (x >> np.uint64(31)) ^ (x >> np.uint64(62))
+    x = x * np.uint64(_C2_INVERSE)  # wraps modulo 2**64, as the mixing's product did
+    x = x ^ (x >> np.uint64(27)) ^ (x >> np.uint64(54))
+    x = x * np.uint64(_C1_INVERSE)
+    return x ^ (x >> np.uint64(30)) ^ (x >> np.uint64(60))

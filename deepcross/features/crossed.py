@@ -8,6 +8,7 @@ import pandas as pd
 
 from deepcross import _checks
 from deepcross.features import raw_data
+from deepcross.features import tf_values
 from deepcross.features import values
 from deepcross.features.categorical_feature import hash_rows
 from deepcross.features.embedded_feature import EmbeddedFeature
@@ -84,3 +85,18 @@ class Crossed(EmbeddedFeature):
         keys, missing = self.cross_keys(columns)
         rows = np.where(missing, -1, hash_rows(keys, self.num_bins)).astype(np.int32)
         return rows[:, None], {"values": int((~missing).sum()), "missing": int(missing.sum())}
+
+    @property
+    def serving_dtype(self):
+        return "string"
+
+    def encode_tf(self, columns, prepared):
+        import tensorflow as tf
+
+        parts = [tf_values.to_keys(columns[c]) for c in self.columns]
+        joined = [parts[0][0]]
+        for keys, _ in parts[1:]:
+            joined += [CROSS_SEPARATOR, keys]
+        missing = tf.reduce_any(tf.stack([m for _, m in parts], axis=1), axis=1)
+        rows = tf_values.hash_rows(tf.strings.join(joined), self.num_bins)
+        return tf.cast(tf.where(missing, tf.constant(-1, tf.int64), rows), tf.int32)[:, None]

@@ -19,6 +19,7 @@ class Feature:
     | `state_key`, `summarize`, `merge`, `finish` | what do I learn, as a mergeable state? | `FeatureSpec.adapt` |
     | `prepare` | learned state → what `encode` uses (e.g. a hash index) | once per spec |
     | `encode` | raw values → model input, in numpy (vectorized) | `FeatureSpec.transform` |
+    | `serving_dtype`, `prepare_tf`, `encode_tf` | the same in TensorFlow ops | `model.export` |
     | `table`, `table_rows`, `row_keys` | which embedding table, of how many rows? | `EmbeddingStack.build` |
     | `output_dim`, `call` | my slice of the stacked vector, in `keras.ops` | `EmbeddingStack.call` |
     | `get_config`, `from_config` | my arguments (Keras registry) | save / load |
@@ -102,6 +103,40 @@ class Feature:
             and a dict of int counts (`values`, `missing`, ...) for `transform`'s report.
         """
         raise NotImplementedError
+
+    # --- Raw values to model inputs, in TensorFlow (serving) ---------------------------------
+
+    @property
+    def serving_dtype(self):
+        """The dtype of this feature's columns in a serving request: `"string"`, `"int64"` or
+        `"float32"`. `model.export(..., dtypes={column: dtype})` declares another."""
+        return "float32"
+
+    def prepare_tf(self, learned):
+        """What `encode_tf` needs, made once when a model is exported: a `tf.lookup` table,
+        say. TensorFlow resources in it are saved with the exported model."""
+        return None
+
+    def encode_tf(self, columns, prepared):
+        """Raw values to this feature's model input, in TensorFlow ops, for `model.export`.
+
+        Must give what `encode` gives, bit for bit, so that a served score equals
+        `predict_raw`'s: read cells through `deepcross.features.tf_values`, the value policy
+        in TensorFlow. TensorFlow is imported inside the method (JAX and PyTorch users may
+        not have it).
+
+        Args:
+            columns: dict of column name to a `[batch]` tensor: `tf.string`, integer or
+                floating, as the request declares the column (see `serving_dtype`).
+            prepared: what `prepare_tf` made.
+
+        Returns:
+            A `(batch, *input_shape)` tensor of `input_dtype`.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} has no TensorFlow encoding (encode_tf), so a model using "
+            "it cannot be exported to serve raw values"
+        )
 
     # --- The slice of the stacked vector ------------------------------------------------------
 

@@ -5,6 +5,7 @@ import dataclasses
 import keras
 
 from deepcross import _checks
+from deepcross.features import tf_values
 from deepcross.features.categorical_feature import CategoricalFeature
 from deepcross.features.categorical_feature import hash_rows
 
@@ -14,9 +15,10 @@ from deepcross.features.categorical_feature import hash_rows
 class Hashed(CategoricalFeature):
     """A categorical feature hashed into `num_bins` table rows.
 
-    The hash is pandas' SipHash of the value's key with a fixed key, so it is the same in
-    every process, on every backend, and for `42`, `42.0` and `"42"`. No vocabulary is kept,
-    so nothing is out of vocabulary; distinct values may share a row (a collision).
+    The hash is SipHash-2-4 of the value's key with a fixed 128-bit key (`hash_rows`), so a
+    value's row is the same in every process, on every backend, in an exported model
+    (TensorFlow's `to_hash_bucket_strong`), and for `42`, `42.0` and `"42"`. No vocabulary
+    is kept, so nothing is out of vocabulary; distinct values may share a row (a collision).
 
     Args:
         name: str. The feature's name. See `CategoricalFeature` for the other arguments.
@@ -46,3 +48,6 @@ class Hashed(CategoricalFeature):
     def lookup(self, keys, prepared):
         rows = hash_rows(keys, self.num_bins)
         return rows, rows < 0
+
+    def lookup_tf(self, keys, prepared):
+        return tf_values.hash_rows(keys, self.num_bins)

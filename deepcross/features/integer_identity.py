@@ -55,3 +55,16 @@ class IntegerIdentity(CategoricalFeature):
         ids = pd.to_numeric(pd.Series(keys, dtype=object), errors="coerce").to_numpy(float)
         ok = (ids == np.floor(ids)) & (ids >= 0) & (ids < self.num_buckets)
         return np.where(ok, np.where(ok, ids, -1).astype(np.int64) + 1, 0), ~ok
+
+    @property
+    def serving_dtype(self):
+        return "int64"
+
+    def lookup_tf(self, keys, prepared):
+        import tensorflow as tf
+
+        # Canonical keys of integers are "-"? and digits; 18 digits or fewer fit int64.
+        number = tf.strings.regex_full_match(keys, "-?[0-9]{1,18}")
+        ids = tf.strings.to_number(tf.where(number, keys, "-1"), tf.int64)
+        ok = number & (ids >= 0) & (ids < self.num_buckets)
+        return tf.where(ok, ids + 1, tf.zeros_like(ids))

@@ -10,6 +10,7 @@ from keras import ops
 
 from deepcross import _checks
 from deepcross.features import raw_data
+from deepcross.features import tf_values
 from deepcross.features import values
 from deepcross.features.feature import Feature
 
@@ -136,6 +137,21 @@ class Numeric(Feature):
             "nonfinite": int(nonfinite.sum()),
         }
         return x.astype(np.float32)[:, None], counts
+
+    def encode_tf(self, columns, prepared):
+        import tensorflow as tf
+
+        x, missing, nonfinite = tf_values.to_float(columns[self.source_columns[0]], self.name)
+        empty = missing | nonfinite
+        if self.default is None:
+            message = (
+                f"Feature '{self.name}' declares no default, and a request holds a missing or "
+                "non-finite value"
+            )
+            tf.debugging.Assert(~tf.reduce_any(empty), [message])
+        else:
+            x = tf.where(empty, tf.constant(self.default, tf.float64), x)
+        return tf.cast(x, tf.float32)[:, None]
 
     # --- The slice: the scaled value --------------------------------------------------------------
 

@@ -92,6 +92,46 @@ class RankingModel(keras.Model):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
+    def export(
+        self,
+        filepath,
+        format="tf_saved_model",
+        verbose=None,
+        input_signature=None,
+        dtypes=None,
+        **kwargs,
+    ):
+        """Exports the model; the default, a TensorFlow SavedModel, scores raw values.
+
+        With `format="tf_saved_model"`, the SavedModel's `serving_default` signature takes one
+        `[batch]` input per raw column (strings, ids, numbers, as in a request to TF Serving)
+        and returns `{"score": ...}`, equal to `predict_raw` on the same rows: see
+        `deepcross.serving.export_saved_model` and `docs/serving.md`. Other formats are
+        `keras.Model.export`'s, on the model's inputs.
+
+        Args:
+            filepath: str or path. Where to write the artifact.
+            format: str. `"tf_saved_model"`, or a format of `keras.Model.export`. Defaults to
+                `"tf_saved_model"`.
+            verbose: bool or None. Print what was written. Defaults to None.
+            input_signature: for other formats only: a SavedModel's inputs are the columns.
+            dtypes: dict or None. A SavedModel's column dtypes where they differ from the
+                kinds' defaults, e.g. `{"movieId": "int64"}`. Defaults to None.
+            **kwargs: passed to the exporter.
+        """
+        if format != "tf_saved_model":
+            if dtypes is not None:
+                raise ValueError(f"dtypes applies to format='tf_saved_model', not {format!r}")
+            return super().export(filepath, format, verbose, input_signature, **kwargs)
+        if input_signature is not None:
+            raise ValueError(
+                "A deepcross SavedModel takes one input per raw column, made from the spec: "
+                "declare column dtypes with dtypes={...} instead of input_signature"
+            )
+        from deepcross.serving.export import export_saved_model  # TensorFlow, when it runs
+
+        export_saved_model(self, filepath, dtypes=dtypes, verbose=verbose, **kwargs)
+
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit` on the model's inputs; see `keras.Model.fit`."""
         _check_not_raw(x, "fit")
