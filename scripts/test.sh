@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test suite, once per Keras backend (BACKENDS="tensorflow jax torch" by default).
-# Arguments go to pytest.
-EXTRAS=dev,tensorflow,jax
+# The test suite, once per Keras backend (BACKENDS="tensorflow jax torch" by default), then the
+# documentation site built with `mkdocs build --strict`. Arguments go to pytest.
+EXTRAS=dev,docs,tensorflow,jax
 EXTRA_PACKAGES="torch==2.13.0"  # the CPU wheel; the torch extra alone may pick a CUDA build
 source "$(dirname "$0")/setup_env.sh"
 status=0
@@ -9,4 +9,8 @@ for backend in ${BACKENDS:-tensorflow jax torch}; do
   echo "=== KERAS_BACKEND=$backend"
   KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -p no:cacheprovider "$@" || status=1
 done
+echo "=== mkdocs build --strict"
+site="$(mktemp -d)"
+NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet -d "$site" || status=1
+rm -rf "$site"
 exit $status
