@@ -1,6 +1,7 @@
 """FeatureSpec: the declarative Feature stage of a Deep Crossing model."""
 
 import json
+import warnings
 
 import keras
 import pandas as pd
@@ -197,7 +198,25 @@ class FeatureSpec:
                 learned[key] = feature.finish(states[key])
         self.learned = learned
         self._prepared = {}
+        self._warn_of_separators()
         return self
+
+    def _warn_of_separators(self):
+        """Warns when learned keys hold another feature's separator: a list read as one value."""
+        separators = {f.separator: f.name for f in self.features if getattr(f, "separator", None)}
+        for feature in self.features:
+            keys = self.learned.get(feature.state_key) if feature.state_key else None
+            if getattr(feature, "separator", None) or not isinstance(keys, list):
+                continue
+            for separator, owner in separators.items():
+                held = [key for key in keys if separator in key]
+                if held:
+                    warnings.warn(
+                        f"Feature '{feature.name}' learned {len(held)} values that contain "
+                        f"{separator!r}, the separator of feature '{owner}' (e.g. {held[0]!r}); "
+                        f"if they are lists, declare separator={separator!r} and max_values",
+                        stacklevel=3,
+                    )
 
     def dataset(
         self,

@@ -234,3 +234,13 @@ def test_summary_names_every_feature_and_its_table(spec, capsys):
     printed = capsys.readouterr().out
     assert "FeatureSpec (adapted)" in printed and "userGenre1, userGenre2, userGenre3" in printed
     assert "not adapted" in str(make_spec()) and "adapted=False" in repr(make_spec())
+
+
+def test_a_list_read_as_one_value_is_warned_of():
+    spec = dc.FeatureSpec([
+        dc.Categorical("genres", max_values=3, separator="|"),
+        dc.Categorical("tags"),  # holds lists too, but declares no separator
+    ])
+    data = {"genres": ["a|b", "c"], "tags": ["new|kids", "old"]}
+    with pytest.warns(UserWarning, match=r"'tags' learned 1 values that contain '\|'.*'genres'"):
+        spec.adapt(data)
