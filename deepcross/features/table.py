@@ -122,14 +122,15 @@ class Embedding(keras.layers.Embedding):
 
     A row-sharded variable must split into equal parts: under `ModelParallel`, a table of
     4,691 rows cannot be cut in two. When the current `keras.distribution` lays this layer's
-    `embeddings` out with its first axis on mesh axes of `n` devices in all, the variable
-    gets zero rows at its end, up to a multiple of `n`; otherwise it is Keras' `Embedding`.
+    `embeddings` out with its first axis on a mesh axis of `n` devices, the variable gets
+    zero rows at its end, up to a multiple of `n`; otherwise it is Keras' `Embedding`.
     `input_dim` stays the real row count, and the features look up rows below it only, so
     padding rows are never read: they change no output, get no gradient and stay zero (a
     regularizer sees zeros). The real rows start with the values an unpadded table of the
     same seed starts with. Weights files hold the real rows only (`save_own_variables`
     drops the padding, `load_own_variables` restores it), so weights move freely between
     sharded and unsharded models. `get_weights()` returns the padded variable as it is.
+    LoRA and quantization are not supported on a padded table.
 
     Args:
         as `keras.layers.Embedding`'s; `input_dim` is the table's row count.
