@@ -11,6 +11,7 @@ from deepcross.features import values
 from deepcross.features.categorical_feature import CategoricalFeature
 from deepcross.features.categorical_feature import hash_rows
 from deepcross.features.feature import jsonable
+from deepcross.features.vocabulary_asset import VocabularyAsset
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -55,7 +56,9 @@ class Categorical(CategoricalFeature):
     def __post_init__(self):
         super().__post_init__()
         owner = f"Feature '{self.name}'"
-        if self.vocabulary is not None:
+        if VocabularyAsset.is_config(self.vocabulary):  # Keys in a saved model's asset file.
+            self.vocabulary = VocabularyAsset.from_config(self.vocabulary)
+        if self.vocabulary is not None and not isinstance(self.vocabulary, VocabularyAsset):
             if isinstance(self.vocabulary, (str, bytes)) or not hasattr(
                 self.vocabulary, "__iter__"
             ):

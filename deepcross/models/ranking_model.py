@@ -17,8 +17,9 @@ class RankingModel(keras.Model):
     your own: pass any sequence of layers as `tower`. The model keeps its own copy of the
     `FeatureSpec` (`model.spec`), made when the model is, so adapting the caller's spec
     again later changes neither the model nor what it saves. The config carries that copy,
-    so a saved `.keras` file holds the vocabularies and statistics and `predict_raw` works
-    on raw values after loading.
+    long vocabularies aside, which the `.keras` file keeps as assets of the `embedding_stack`
+    layer; so the file holds the vocabularies and statistics and `predict_raw` works on raw
+    values after loading.
 
     `fit`, `evaluate` and `predict` take the model's inputs, the dict of arrays that
     `spec.transform(df)` (or `model.preprocess(df)`) makes; given raw values (a pandas
@@ -57,10 +58,11 @@ class RankingModel(keras.Model):
     ):
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
-        spec = spec.copy()
         policy = keras.dtype_policies.get(dtype)  # Keras names a bad value itself.
+        embedding_stack = EmbeddingStack(spec, name="embedding_stack", dtype=policy)
+        spec = embedding_stack.spec  # One copy, the stack's: its assets load into both.
         inputs = spec.make_inputs()
-        x = EmbeddingStack(spec, name="embedding_stack", dtype=policy)(inputs)
+        x = embedding_stack(inputs)
         for layer in tower:
             x = layer(x)
         scoring_head = ScoringHead(
@@ -136,7 +138,7 @@ class RankingModel(keras.Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
-            "spec": self.spec.get_config(),
+            "spec": self.spec.get_config(assets=True),  # Long vocabularies: the stack's assets.
             "task": self.task,
             "num_classes": self.num_classes,
             "from_logits": self.from_logits,
