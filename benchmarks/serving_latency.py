@@ -48,7 +48,7 @@ def load_rows(path):
     return dc.datasets.build_samples(data.ratings, data.movies), "synthetic"
 
 
-def measure(function, batches, repeats, warmup=5):
+def measure(function, batches, repeats, warmup=10):
     """Seconds per call of `function(batch)`, cycling through `batches`, after a warm-up."""
     for i in range(warmup):
         function(batches[i % len(batches)])
@@ -120,7 +120,7 @@ def main():
         starts = rng.integers(0, len(rows) - batch_size, 16)
         frames = [rows.iloc[s : s + batch_size].reset_index(drop=True) for s in starts]
         encoded = [model.spec.transform(frame) for frame in frames]
-        repeats = max(20, args.repeats * 64 // max(batch_size, 64))
+        repeats = max(50, args.repeats * 64 // max(batch_size, 64))
         for name, scorer in scorers.items():
             batches = encoded if "encoded" in name else frames
             seconds = measure(scorer, batches, repeats)

@@ -135,10 +135,13 @@ class Categorical(CategoricalFeature):
     def prepare(self, learned):
         """A pandas Index of the vocabulary's keys, for vectorized lookups."""
         vocabulary = values.object_array(self._vocabulary(learned))
-        return pd.Index(values.to_keys(vocabulary, self.name)[0])
+        return pd.Index(values.to_keys(vocabulary, self.name)[0], dtype=object)
 
     def lookup(self, keys, index):
-        rows = index.get_indexer(keys)
+        if len(keys) <= 16:  # One serving request: get_loc skips get_indexer's fixed cost.
+            rows = np.array([_row(index, key) for key in keys], dtype=np.int64)
+        else:
+            rows = index.get_indexer(pd.Index(keys, dtype=object))
         oov = rows < 0
         if self.num_oov == 1:
             spill = np.zeros(len(keys), dtype=np.int64)
@@ -152,3 +155,10 @@ class Categorical(CategoricalFeature):
     def row_keys(self, learned):
         oov = ["[OOV]"] if self.num_oov == 1 else [f"[OOV{i}]" for i in range(self.num_oov)]
         return oov + list(self.prepare(learned))
+
+
+def _row(index, key):
+    try:
+        return index.get_loc(key)
+    except KeyError:
+        return -1
