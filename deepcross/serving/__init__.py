@@ -1,0 +1,1 @@
+"""Serving: scoring files with a saved model (`deepcross predict`, `deepcross.serving.cli`)."""
