@@ -8,8 +8,12 @@ and rows per second at batch sizes 1, 64 and 1024 for:
 - the exported SavedModel's serving signature on raw values, when `deepcross.serving.export`
   exists in this tree (TensorFlow installed).
 
+With `--vocabulary N`, also saves and loads a model whose `userId` vocabulary has N keys
+(kept as an asset file of the `.keras` archive): seconds, `config.json` size, equal scores.
+
     python benchmarks/serving_latency.py [--repeats 200] [--json latency.json]
     python benchmarks/serving_latency.py --samples path/to/testSamples.csv
+    python benchmarks/serving_latency.py --vocabulary 1000000
 
 The rows are the lesson's `testSamples.csv` (in `../shared/data/sparrowrecsys/` beside the
 repository, or `--samples`), else synthetic MovieLens-shaped samples. The model is not trained:
@@ -25,6 +29,7 @@ import pathlib
 import sys
 import tempfile
 import time
+import zipfile
 
 import keras
 import numpy as np
@@ -91,11 +96,40 @@ def saved_model_scorer(model, rows, directory):
     return lambda frame: signature(**tensors(frame)), tensors
 
 
+def vocabulary_figures(num_keys):
+    """Save and load seconds, and sizes, of a model with a `num_keys`-key vocabulary."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"userId": np.arange(num_keys), "x": np.linspace(0.0, 1.0, num_keys)})
+    spec = dc.FeatureSpec([dc.Categorical("userId", dim=8), dc.Numeric("x")]).adapt(frame)
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(16,))
+    rows = frame.sample(1000, random_state=0)
+    with tempfile.TemporaryDirectory() as directory:
+        path = pathlib.Path(directory) / "model.keras"
+        start = time.perf_counter()
+        model.save(path)
+        saved = time.perf_counter()
+        loaded = keras.saving.load_model(path)
+        done = time.perf_counter()
+        with zipfile.ZipFile(path) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+        same = bool(np.array_equal(loaded.predict_raw(rows), model.predict_raw(rows)))
+    return {
+        "keys": num_keys,
+        "save_s": saved - start,
+        "load_s": done - saved,
+        "config_json_bytes": sizes["config.json"],
+        "archive_files": sizes,
+        "same_scores_after_loading": same,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", help="a sample CSV (default: the lesson's testSamples.csv)")
     parser.add_argument("--repeats", type=int, default=200, help="timed calls per measurement")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--vocabulary", type=int, help="also time a model with this many keys")
     args = parser.parse_args()
 
     rows, source = load_rows(args.samples)
@@ -136,9 +170,17 @@ def main():
             f"{r['what']:<28}{r['batch']:>6}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
             f"{r['rows_per_s']:>12,.0f}"
         )
+    report = {"backend": keras.backend.backend(), "cpus": os.cpu_count(), "rows": source}
+    report["results"] = results
+    if args.vocabulary:
+        report["vocabulary"] = v = vocabulary_figures(args.vocabulary)
+        print(
+            f"{v['keys']:,}-key vocabulary: save {v['save_s']:.2f} s, load {v['load_s']:.2f} s, "
+            f"config.json {v['config_json_bytes']:,} bytes, same scores after loading: "
+            f"{v['same_scores_after_loading']}"
+        )
     if args.json:
-        report = {"backend": keras.backend.backend(), "cpus": os.cpu_count(), "rows": source}
-        pathlib.Path(args.json).write_text(json.dumps(report | {"results": results}, indent=1))
+        pathlib.Path(args.json).write_text(json.dumps(report, indent=1))
     if saved_model is not None:
         saved_model.cleanup()
 
