@@ -132,6 +132,8 @@ def _frame_column(frame, i):
     """
     array = frame._get_column_array(i) if hasattr(frame, "_get_column_array") else None
     if isinstance(array, np.ndarray):
+        array = array.view()
+        array.flags.writeable = False  # A view of the caller's frame, as `to_numpy` gives.
         return array
     return values.series_array(frame.iloc[:, i] if array is None else pd.Series(array, copy=False))
 

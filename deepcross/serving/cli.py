@@ -22,6 +22,7 @@ Reading Parquet needs `pyarrow` (`pip install pyarrow`).
 """
 
 import argparse
+import contextlib
 import csv
 import os
 import pathlib
@@ -95,7 +96,7 @@ def run_predict(args):
     labels = ["score"] if width == 1 else [f"score_{i}" for i in range(width)]
 
     start, scored, bad, shown = time.perf_counter(), 0, 0, []
-    with _open(output) as out_file, _open(args.errors) as errors_file:
+    with _writing(output) as out_file, _writing(args.errors) as errors_file:
         writer = csv.writer(out_file)
         writer.writerow(([args.id_column] if args.id_column else []) + labels)
         errors = csv.writer(errors_file) if errors_file else None
@@ -153,24 +154,18 @@ def _load_model(path):
     return model
 
 
-class _open:
-    """A text file to write, or nothing when `path` is None."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __enter__(self):
-        if self.path is None:
-            return None
-        try:
-            self.file = open(self.path, "w", newline="", encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot write {self.path}: {error.strerror}") from None
-        return self.file
-
-    def __exit__(self, *exc_info):
-        if self.path is not None:
-            self.file.close()
+@contextlib.contextmanager
+def _writing(path):
+    """A text file to write, or None when `path` is None."""
+    if path is None:
+        yield None
+        return
+    try:
+        file = open(path, "w", newline="", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+    with file:
+        yield file
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -206,6 +201,9 @@ def _csv_chunks(path, names, chunk_size):
         rows, lines, bad = [], [], []
         end, last, last_end = reader.line_num, None, None  # lines where records start, end
         while True:
+            if len(bad) >= chunk_size:  # A long run of bad rows: report them, memory bounded.
+                yield _columns(names, []), [], bad
+                bad = []
             try:
                 record = next(reader)
             except StopIteration:
@@ -218,13 +216,9 @@ def _csv_chunks(path, names, chunk_size):
             if not record or (len(header) > 1 and len(record) == 1 and not record[0].strip()):
                 continue  # A blank line is no row.
             last, last_end = line, end
-            if len(record) != len(header):
-                bad.append((line, f"{len(record)} fields where the header has {len(header)}"))
-                continue
-            try:
-                "".join(record).encode("utf-8")
-            except UnicodeEncodeError:
-                bad.append((line, "text that is not valid UTF-8"))
+            problem = _unreadable(record, len(header))
+            if problem:
+                bad.append((line, problem))
                 continue
             rows.append([record[p] for p in positions])
             lines.append(line)
@@ -242,6 +236,17 @@ def _csv_chunks(path, names, chunk_size):
             )
         if rows or bad:
             yield _columns(names, rows), lines, bad
+
+
+def _unreadable(record, width):
+    """Why a CSV record is no row of the table, or None."""
+    if len(record) != width:
+        return f"{len(record)} fields where the header has {width}"
+    try:
+        "".join(record).encode("utf-8")  # Undecodable bytes were read as lone surrogates.
+    except UnicodeEncodeError:
+        return "text that is not valid UTF-8"
+    return None
 
 
 def _columns(names, rows):

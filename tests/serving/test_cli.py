@@ -212,3 +212,16 @@ def test_the_console_script_runs_the_command(tmp_path, model_path):
     assert result.returncode == 1, result.stderr[-2000:]
     assert "line 8: 2 fields where the header has 10" in result.stderr
     assert len(read_csv(tmp_path / "scores.csv")) == 1 + 6
+
+
+def test_a_long_run_of_unreadable_rows_is_reported_in_chunks(tmp_path, model_path, capsys):
+    write_rows(tmp_path / "rows.csv", n=3)
+    text = (tmp_path / "rows.csv").read_text()
+    # Lines 5-14 have 3 fields; line 15 repeats the header, a row whose numbers are words.
+    (tmp_path / "rows.csv").write_text(text + "".join(f"r{i},1,2\n" for i in range(10)) + text)
+    out, errors = tmp_path / "scores.csv", tmp_path / "errors.csv"
+    args = ["--input", tmp_path / "rows.csv", "--errors", errors, "--chunk-size", 3]
+    assert run("--model", model_path, "--output", out, *args) == 1
+    assert [r[0] for r in read_csv(errors)[1:]] == [str(line) for line in range(5, 15)] + ["15"]
+    assert len(read_csv(out)) == 1 + 6
+    assert capsys.readouterr().err.count("rows/s") >= 10 // 3
