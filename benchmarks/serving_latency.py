@@ -130,6 +130,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=200, help="timed calls per measurement")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--vocabulary", type=int, help="also time a model with this many keys")
+    parser.add_argument("--no-saved-model", action="store_true", help="skip the SavedModel")
     args = parser.parse_args()
 
     rows, source = load_rows(args.samples)
@@ -143,8 +144,10 @@ def main():
         "predict_on_batch (encoded)": model.predict_on_batch,
     }
     saved_model = None
-    if importlib.util.find_spec("deepcross.serving") and importlib.util.find_spec(
-        "deepcross.serving.export"
+    if (
+        not args.no_saved_model
+        and importlib.util.find_spec("deepcross.serving")
+        and importlib.util.find_spec("deepcross.serving.export")
     ):
         saved_model = tempfile.TemporaryDirectory()
         scorers["SavedModel (raw)"], _ = saved_model_scorer(model, rows, saved_model.name)
