@@ -110,12 +110,15 @@ def _decode_bytes(values, na, inferred):
 # --- Keys ---------------------------------------------------------------------------------
 
 
-def to_keys(values, feature):
+def to_keys(values, feature, rows=None):
     """Canonical text keys of categorical values (the rules are in the module docstring).
 
     Args:
         values: a 1-D array-like of raw cells.
         feature: str. The feature name, for error messages.
+        rows: 1-D int array or None. The row number of each cell, for error messages, when
+            `values` is not one cell per row (several columns flattened). Defaults to None,
+            cell i is row i.
 
     Returns:
         A tuple `(keys, missing)`: an object array of str ("" where missing) and a bool array,
@@ -125,7 +128,7 @@ def to_keys(values, feature):
         ValueError: naming the feature, the row and the value, for a value that is not a
             categorical value (a list, a dict, a datetime...) or bytes that are not UTF-8.
     """
-    return _keys(as_array(values, f"Feature '{feature}' values"), feature, None)
+    return _keys(as_array(values, f"Feature '{feature}' values"), feature, rows)
 
 
 def canonical_key(value, feature=None):

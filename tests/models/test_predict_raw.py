@@ -72,9 +72,10 @@ def test_small_inputs_skip_predict_and_large_ones_use_it(spec, frame, monkeypatc
     assert model.predict_raw(frame.iloc[:0]).shape == (0, 1)
 
 
-def test_a_bad_value_is_named_on_the_fast_path_too(spec, frame):
+@pytest.mark.parametrize("rows, bad_row", [(2, 1), (40, 27)])
+def test_a_bad_value_is_named_with_its_row(spec, frame, rows, bad_row):
     model = dc.models.EmbeddingMLP(spec, hidden_units=8)
-    bad = frame.iloc[:2].astype({"userGenre2": object})
-    bad.iloc[1, bad.columns.get_loc("userGenre2")] = ["Drama"]
-    with pytest.raises(ValueError, match="Feature 'userGenre': row 1 holds"):
+    bad = frame.iloc[:rows].astype({"userGenre2": object})
+    bad.iloc[bad_row, bad.columns.get_loc("userGenre2")] = ["Drama"]
+    with pytest.raises(ValueError, match=f"Feature 'userGenre': row {bad_row} holds"):
         model.predict_raw(bad)
