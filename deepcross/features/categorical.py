@@ -12,6 +12,7 @@ from deepcross.features import values
 from deepcross.features.categorical_feature import CategoricalFeature
 from deepcross.features.categorical_feature import hash_rows
 from deepcross.features.feature import jsonable
+from deepcross.features.vocabulary_asset import VocabularyAsset
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -56,7 +57,9 @@ class Categorical(CategoricalFeature):
     def __post_init__(self):
         super().__post_init__()
         owner = f"Feature '{self.name}'"
-        if self.vocabulary is not None:
+        if VocabularyAsset.is_config(self.vocabulary):  # Keys in a saved model's asset file.
+            self.vocabulary = VocabularyAsset.from_config(self.vocabulary)
+        if self.vocabulary is not None and not isinstance(self.vocabulary, VocabularyAsset):
             if isinstance(self.vocabulary, (str, bytes)) or not hasattr(
                 self.vocabulary, "__iter__"
             ):
@@ -133,10 +136,13 @@ class Categorical(CategoricalFeature):
     def prepare(self, learned):
         """A pandas Index of the vocabulary's keys, for vectorized lookups."""
         vocabulary = values.object_array(self._vocabulary(learned))
-        return pd.Index(values.to_keys(vocabulary, self.name)[0])
+        return pd.Index(values.to_keys(vocabulary, self.name)[0], dtype=object)
 
     def lookup(self, keys, index):
-        rows = index.get_indexer(keys)
+        if len(keys) <= 16:  # One serving request: get_loc skips get_indexer's fixed cost.
+            rows = np.array([_row(index, key) for key in keys], dtype=np.int64)
+        else:
+            rows = index.get_indexer(pd.Index(keys, dtype=object))
         oov = rows < 0
         if self.num_oov == 1:
             spill = np.zeros(len(keys), dtype=np.int64)
@@ -169,3 +175,10 @@ class Categorical(CategoricalFeature):
     def row_keys(self, learned):
         oov = ["[OOV]"] if self.num_oov == 1 else [f"[OOV{i}]" for i in range(self.num_oov)]
         return oov + list(self.prepare(learned))
+
+
+def _row(index, key):
+    try:
+        return index.get_loc(key)
+    except KeyError:
+        return -1

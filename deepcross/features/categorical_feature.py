@@ -92,15 +92,16 @@ class CategoricalFeature(EmbeddedFeature):
         `row` and `slot` place each value in the `(num_rows, length)` input.
         """
         if self.max_values is None:
-            parts = [
-                values.to_keys(raw_data.column(columns, c, self.name), self.name)
-                for c in self.source_columns
-            ]
-            width = len(parts)
-            keys = np.stack([k for k, _ in parts], axis=1).ravel() if parts else np.array([])
-            missing = np.stack([m for _, m in parts], axis=1).ravel()
+            arrays = [raw_data.column(columns, c, self.name) for c in self.source_columns]
+            width = len(arrays)
             row = np.repeat(np.arange(num_rows), width)
             slot = np.tile(np.arange(width), num_rows)
+            if all(a.dtype == object for a in arrays):  # Text columns: keyed in one pass.
+                keys, missing = values.to_keys(np.stack(arrays, axis=1).ravel(), self.name, row)
+                return keys, missing, row, slot, 0
+            parts = [values.to_keys(a, self.name) for a in arrays]  # Each in its own dtype.
+            keys = np.stack([k for k, _ in parts], axis=1).ravel()
+            missing = np.stack([m for _, m in parts], axis=1).ravel()
             return keys, missing, row, slot, 0
         cells = raw_data.column(columns, self.source_columns[0], self.name)
         keys, missing, row, slot = values.split_cells(cells, self.separator, self.name)

@@ -9,6 +9,8 @@ import pandas as pd
 from deepcross.features import raw_data
 from deepcross.features.feature import Feature
 from deepcross.features.table import Table
+from deepcross.features.vocabulary_asset import MAX_INLINE_KEYS
+from deepcross.features.vocabulary_asset import VocabularyAsset
 
 # What `transform(..., return_counts=True)` reports for every feature (a kind may add more).
 COUNTS = ("values", "missing", "oov", "truncated", "nonfinite")
@@ -28,7 +30,9 @@ class FeatureSpec:
     String lookup happens here, in vectorized numpy/pandas, rather than inside the model:
     Keras' `StringLookup` runs TensorFlow and cannot sit in a JAX or PyTorch graph. Every
     deepcross layer and model keeps its own copy of the spec, taken when it is made, and
-    its config carries it, so a saved model predicts from raw values after loading.
+    its config carries it, so a saved model predicts from raw values after loading
+    (vocabularies of more than `MAX_INLINE_KEYS` keys travel as asset files of the `.keras`
+    archive, their sizes in the config; see `get_config`).
 
     Args:
         features: sequence of `Feature`. Names must be unique; features that share a
@@ -284,6 +288,9 @@ class FeatureSpec:
         arrays, counts = {}, {}
         for feature in self.features:
             if feature.name not in self._prepared:
+                unloaded = self._unloaded(feature)
+                if unloaded is not None:
+                    raise unloaded.not_loaded(f"The vocabulary of feature '{feature.name}'")
                 self._prepared[feature.name] = feature.prepare(self._learned(feature))
             arrays[feature.name], found = feature.encode(
                 columns, num_rows, self._prepared[feature.name]
@@ -293,21 +300,85 @@ class FeatureSpec:
 
     # --- Serialization ----------------------------------------------------------------------
 
-    def get_config(self):
-        """A JSON-ready dict: features, each shared table written once, what was learned."""
+    def get_config(self, assets=False):
+        """A JSON-ready dict: features, each shared table written once, what was learned.
+
+        Args:
+            assets: bool. Write each vocabulary (learned or given) of more than
+                `MAX_INLINE_KEYS` keys as `{"asset": file, "size": n}`, for a layer that
+                writes the keys with `save_assets`, as `EmbeddingStack` does. Defaults to
+                False: every key in the config.
+        """
+        files = self._vocabulary_files() if assets else {}
         features = []
         for feature in self.features:
             config = feature.get_config()
             if feature.table is not None:
                 config["table"] = feature.table.name
+                if ("vocabulary", feature.table.name) in files:
+                    config["vocabulary"] = files["vocabulary", feature.table.name][0].get_config()
             features.append(
                 {"class_name": keras.saving.get_registered_name(type(feature)), "config": config}
             )
+        learned = {
+            key: files["learned", key][0] if ("learned", key) in files else state
+            for key, state in self.learned.items()
+        }
         return {
             "features": features,
             "tables": {name: table.get_config() for name, table in self._tables.items()},
-            "learned": json.loads(json.dumps(self.learned)),
+            "learned": json.loads(json.dumps(learned, default=VocabularyAsset.get_config)),
         }
+
+    def save_assets(self, directory):
+        """Writes the vocabularies that `get_config(assets=True)` leaves out to `directory`."""
+        for placeholder, keys in self._vocabulary_files().values():
+            if keys is None:
+                raise placeholder.not_loaded("A vocabulary to save")
+            placeholder.write(directory, keys)
+
+    def load_assets(self, directory):
+        """Reads the vocabularies that `save_assets` wrote into their placeholders' places."""
+        for key, state in self.learned.items():
+            if isinstance(state, VocabularyAsset):
+                self.learned[key] = state.read(directory)
+        given = {}  # Features sharing a table share a file: read it once.
+        for feature in self.features:
+            vocabulary = getattr(feature, "vocabulary", None)
+            if isinstance(vocabulary, VocabularyAsset):
+                if vocabulary not in given:
+                    given[vocabulary] = tuple(vocabulary.read(directory))
+                feature.vocabulary = given[vocabulary]
+        self._prepared = {}
+
+    def _vocabulary_files(self):
+        """Each vocabulary too long for a config, as `{(where, name): (VocabularyAsset, keys)}`:
+        learned ones by state key, given ones (a kind's `vocabulary`) by table; `keys` is None
+        for a placeholder whose keys were never loaded."""
+        files = {}
+        found = [("learned", key, state) for key, state in self.learned.items()]
+        found += [
+            ("vocabulary", f.table.name, getattr(f, "vocabulary", None))
+            for f in self.features
+            if f.table is not None
+        ]
+        for where, name, keys in found:
+            if isinstance(keys, VocabularyAsset):
+                files[where, name] = (keys, None)
+            elif (
+                isinstance(keys, (list, tuple))
+                and len(keys) > MAX_INLINE_KEYS
+                and (where == "vocabulary" or all(isinstance(k, str) for k in keys))
+            ):
+                files[where, name] = (VocabularyAsset(f"{where}_{name}.json", len(keys)), keys)
+        return files
+
+    def _unloaded(self, feature):
+        """The placeholder of `feature`'s vocabulary when its keys were never loaded, or None."""
+        for vocabulary in (self._learned(feature), getattr(feature, "vocabulary", None)):
+            if isinstance(vocabulary, VocabularyAsset):
+                return vocabulary
+        return None
 
     @classmethod
     def from_config(cls, config):
@@ -327,7 +398,10 @@ class FeatureSpec:
                 feature_config["table"] = tables[feature_config["table"]]
             features.append(kind.from_config(feature_config))
         spec = cls(features)
-        spec.learned = dict(config.get("learned", {}))
+        spec.learned = {
+            key: VocabularyAsset.from_config(state) if VocabularyAsset.is_config(state) else state
+            for key, state in config.get("learned", {}).items()
+        }
         return spec
 
     def copy(self):

@@ -49,6 +49,7 @@ _has_underscore = operator.methodcaller("__contains__", "_")
 _MISSING_WORDS = {"", "none", "<na>", "nan", "+nan", "-nan"}  # stripped, lower case
 _MAX_DIGITS = 4300  # Python's own limit on int <-> text; past it, "1e5000" is keyed as a float
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FEW_CELLS = 16  # Up to this many text or object cells, keying them one by one is fastest.
 
 
 class _Rejected(Exception):
@@ -109,12 +110,15 @@ def _decode_bytes(values, na, inferred):
 # --- Keys ---------------------------------------------------------------------------------
 
 
-def to_keys(values, feature):
+def to_keys(values, feature, rows=None):
     """Canonical text keys of categorical values (the rules are in the module docstring).
 
     Args:
         values: a 1-D array-like of raw cells.
         feature: str. The feature name, for error messages.
+        rows: 1-D int array or None. The row number of each cell, for error messages, when
+            `values` is not one cell per row (several columns flattened). Defaults to None,
+            cell i is row i.
 
     Returns:
         A tuple `(keys, missing)`: an object array of str ("" where missing) and a bool array,
@@ -124,7 +128,7 @@ def to_keys(values, feature):
         ValueError: naming the feature, the row and the value, for a value that is not a
             categorical value (a list, a dict, a datetime...) or bytes that are not UTF-8.
     """
-    return _keys(as_array(values, f"Feature '{feature}' values"), feature, None)
+    return _keys(as_array(values, f"Feature '{feature}' values"), feature, rows)
 
 
 def canonical_key(value, feature=None):
@@ -152,12 +156,18 @@ def _keys(values, feature, rows):
     if kind == "f":
         return _float_keys(values.astype(np.float64, copy=False))
     values = _object_values(values)
+    if n <= _FEW_CELLS:  # The vectorized path's fixed cost, on one serving request, dominates.
+        return _keys_by_cell(values, feature, rows)
     na = pd.isna(values)
     values, inferred = _decode_bytes(values, na, pd.api.types.infer_dtype(values, skipna=True))
     if inferred == "empty":
         return np.full(n, "", object), np.ones(n, bool)
     if inferred == "string":
-        return _string_keys(values, na)
+        # Each distinct text is keyed once (genres, ids as text repeat): the per-text checks
+        # below are Python calls, factorizing is not.
+        codes, texts = pd.factorize(values)  # missing cells get code -1
+        keys, missing = _string_keys(texts.astype(object), np.zeros(len(texts), bool))
+        return np.append(keys, "")[codes], np.append(missing, True)[codes]
     present = values[~na]
     if inferred == "integer":
         try:

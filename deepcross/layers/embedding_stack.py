@@ -22,7 +22,9 @@ class EmbeddingStack(keras.layers.Layer):
     value with the statistics the spec learned; `Bucketized` features embed their bucket.
 
     The layer keeps its own copy of the spec, taken when it is made: adapting the caller's
-    spec again later changes nothing here.
+    spec again later changes nothing here. Its config carries the spec, except vocabularies
+    of more than `MAX_INLINE_KEYS` keys, which a `.keras` file keeps as asset files of this
+    layer (`save_assets`, `load_assets`): the config holds their sizes.
 
     Args:
         spec: `FeatureSpec`. The features, adapted if any of them learns from data.
@@ -113,8 +115,17 @@ class EmbeddingStack(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"spec": self.spec.get_config(), "output_mode": self.output_mode})
+        spec = self.spec.get_config(assets=True)  # Long vocabularies: `save_assets`.
+        config.update({"spec": spec, "output_mode": self.output_mode})
         return config
+
+    def save_assets(self, dir_path):
+        """Writes the spec's long vocabularies, which the config only sizes, as asset files."""
+        self.spec.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        """Reads the vocabularies back; Keras calls this after building from the config."""
+        self.spec.load_assets(dir_path)
 
     @classmethod
     def from_config(cls, config):

@@ -8,6 +8,8 @@ from deepcross.features import FeatureSpec
 from deepcross.layers.embedding_stack import EmbeddingStack
 from deepcross.layers.scoring_head import ScoringHead
 
+ONE_BATCH = 1024  # `predict_raw` scores up to this many rows in one `predict_on_batch` call.
+
 
 @keras.saving.register_keras_serializable(package="deepcross")
 class RankingModel(keras.Model):
@@ -17,8 +19,9 @@ class RankingModel(keras.Model):
     your own: pass any sequence of layers as `tower`. The model keeps its own copy of the
     `FeatureSpec` (`model.spec`), made when the model is, so adapting the caller's spec
     again later changes neither the model nor what it saves. The config carries that copy,
-    so a saved `.keras` file holds the vocabularies and statistics and `predict_raw` works
-    on raw values after loading.
+    long vocabularies aside, which the `.keras` file keeps as assets of the `embedding_stack`
+    layer; so the file holds the vocabularies and statistics and `predict_raw` works on raw
+    values after loading.
 
     `fit`, `evaluate` and `predict` take the model's inputs, the dict of arrays that
     `spec.transform(df)` (or `model.preprocess(df)`) makes; given raw values (a pandas
@@ -57,10 +60,11 @@ class RankingModel(keras.Model):
     ):
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
-        spec = spec.copy()
         policy = keras.dtype_policies.get(dtype)  # Keras names a bad value itself.
+        embedding_stack = EmbeddingStack(spec, name="embedding_stack", dtype=policy)
+        spec = embedding_stack.spec  # One copy, the stack's: its assets load into both.
         inputs = spec.make_inputs()
-        x = EmbeddingStack(spec, name="embedding_stack", dtype=policy)(inputs)
+        x = embedding_stack(inputs)
         for layer in tower:
             x = layer(x)
         scoring_head = ScoringHead(
@@ -153,20 +157,33 @@ class RankingModel(keras.Model):
         """Raw feature values to this model's inputs: `model.spec.transform(data)`."""
         return self.spec.transform(data)
 
-    def predict_raw(self, data, **kwargs):
+    def predict_raw(self, data, batch_size=None, verbose="auto", **kwargs):
         """Predicts from raw feature values: `predict(preprocess(data))`.
 
+        Up to 1,024 rows (or `batch_size` rows, when given) are one batch: they go through
+        `predict_on_batch`, which skips `predict`'s per-call machinery (data adapter,
+        callbacks, progress bar), so one serving request costs about a millisecond plus
+        `spec.transform`. More rows, or any other `predict` argument, go through `predict`.
+
         Args:
-            data: what `spec.transform` accepts: a pandas DataFrame or a dict of arrays
-                holding the features' columns as they are in the source data (strings, ids,
-                numbers, missing values).
-            **kwargs: passed to `keras.Model.predict` (`batch_size`, `verbose`, ...).
+            data: what `spec.transform` accepts: a pandas DataFrame, a dict of arrays, a
+                list of records or a dict of single values (one row), holding the
+                features' columns as they are in the source data (strings, ids, numbers,
+                missing values).
+            batch_size: int or None. Rows per batch for `predict`. Defaults to None
+                (`predict`'s 32 for more than 1,024 rows).
+            verbose: `predict`'s progress bar setting. Defaults to `"auto"`.
+            **kwargs: passed to `keras.Model.predict` (`steps`, `callbacks`).
 
         Returns:
             The model's predictions as a float32 numpy array of shape `(rows, units)`;
             `(0, units)` when `data` has no rows.
         """
-        return self.predict(self.preprocess(data), **kwargs)
+        x = self.preprocess(data)
+        rows = len(next(iter(x.values())))
+        if 0 < rows <= (batch_size or ONE_BATCH) and not kwargs:
+            return self.predict_on_batch(x)
+        return self.predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
 
     def embedding_table(self, table):
         """The learned vectors of `table` keyed by raw value; see `EmbeddingStack.embedding_table`."""
@@ -176,7 +193,7 @@ class RankingModel(keras.Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
-            "spec": self.spec.get_config(),
+            "spec": self.spec.get_config(assets=True),  # Long vocabularies: the stack's assets.
             "task": self.task,
             "num_classes": self.num_classes,
             "from_logits": self.from_logits,
