@@ -17,8 +17,6 @@ its newline, which may be cut off) or encoded (a number column holding `"abc"`) 
 of the output and reported with its line number (the header is line 1; Parquet rows are
 numbered from 1): in the `--errors` CSV when given, else the first ones on stderr. No row is
 dropped silently: the exit status is 1 when any row was left out, 0 when all were scored.
-
-Reading Parquet needs `pyarrow` (`pip install pyarrow`).
 """
 
 import argparse
@@ -257,13 +255,8 @@ def _columns(names, rows):
 
 
 def _parquet_chunks(path, names, chunk_size):
-    try:
-        import pyarrow.parquet as parquet
-    except ImportError:
-        raise UsageError(
-            "reading Parquet needs pyarrow, which is not installed: pip install pyarrow "
-            "(or give the rows as CSV)"
-        ) from None
+    import pyarrow.parquet as parquet
+
     from deepcross.features import raw_data
 
     file = parquet.ParquetFile(path)

@@ -4,9 +4,7 @@ import pathlib
 import re
 import tempfile
 
-import pytest
 
-pytest.importorskip("pyarrow")
 
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "data.md"
 

@@ -13,7 +13,6 @@ from tests.data.conftest import ids
 from tests.data.conftest import write_csv
 from tests.data.conftest import write_parquet
 
-pytest.importorskip("pyarrow")
 
 OPTIONS = dict(label="label", batch_size=32, chunk_size=40, shuffle_buffer=50)
 

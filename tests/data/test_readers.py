@@ -15,7 +15,6 @@ from tests.data.conftest import ids
 from tests.data.conftest import write_csv
 from tests.data.conftest import write_parquet
 
-pytest.importorskip("pyarrow")
 
 HEADER = "rowId,c,x,label\n"
 

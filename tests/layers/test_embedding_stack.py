@@ -5,7 +5,6 @@ from keras import ops
 
 import deepcross as dc
 from tests.conftest import make_frame
-from tests.conftest import make_spec
 
 
 def tiny_spec(combiner="mean"):

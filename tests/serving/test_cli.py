@@ -1,7 +1,6 @@
 """`deepcross predict`: scores files in chunks, keeps ids, reports every row it leaves out."""
 
 import csv
-import importlib.util
 import os
 import pathlib
 import subprocess
@@ -171,15 +170,6 @@ def test_several_outputs_get_a_column_each(tmp_path, spec):
     np.testing.assert_allclose([sum(map(float, r)) for r in table[1:]], 1.0, rtol=1e-5)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None, reason="pyarrow installed")
-def test_parquet_without_pyarrow_says_what_to_install(tmp_path, model_path, capsys):
-    (tmp_path / "rows.parquet").write_bytes(b"PAR1")
-    out = tmp_path / "scores.csv"
-    assert run("--model", model_path, "--input", tmp_path / "rows.parquet", "--output", out) == 2
-    assert "reading Parquet needs pyarrow, which is not installed" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None, reason="pyarrow not installed")
 def test_parquet_is_scored_in_chunks(tmp_path, model_path):
     rows = make_frame(30, seed=4)
     rows.insert(0, "rowId", [f"r{i}" for i in range(30)])
