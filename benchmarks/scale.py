@@ -30,6 +30,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's deepcross, not an installed one
 USERS, MOVIES, CHUNK = 1_000_000, 200_000, 1_000_000
 STEPS = ("adapt", "encode", "memory", "streamed")
 WARMUP_BATCHES = 20

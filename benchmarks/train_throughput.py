@@ -30,6 +30,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 MODELS = ("embedding_mlp", "deep_crossing")
 SOURCES = ("arrays", "csv", "parquet")
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's deepcross, not an installed one
 
 
 def parse_args(argv=None):
