@@ -1,93 +1,310 @@
 """Training throughput: deepcross vs the same network hand-written in Keras 3.
 
-Prints, for the SparrowRecSys Embedding+MLP network on MovieLens samples:
-- `FeatureSpec.transform` speed (raw DataFrame rows to model inputs, per second);
-- training examples per second at a given batch size for deepcross's `EmbeddingMLP` and for
-  a hand-written Keras 3 model on pre-indexed arrays (same embeddings, same MLP).
+For each backend (each in its own process, `KERAS_BACKEND` set), each model (the lesson's
+EmbeddingMLP, two 128-unit layers; DeepCrossing, two residual units of inner width 256) and
+each source of data (arrays in memory; `spec.dataset` streaming a CSV file; the same from a
+Parquet file), trains deepcross's model and the same network written by hand in Keras 3 with
+one input array per dtype (every table-row column packed in one int32 matrix, every numeric
+in one float32 matrix, lookups by slicing columns). One warm-up epoch each, then timed epochs
+alternating deepcross and hand-written (A B A B ...) so that drift in the machine's load hits
+both; the figure is the median epoch.
 
-    python benchmarks/train_throughput.py [--batch-size 1024] [--epochs 3] [--synthetic]
+    python benchmarks/train_throughput.py                      # 3 backends, MovieLens samples
+    python benchmarks/train_throughput.py --backends jax --models embedding_mlp --sources arrays
+    python benchmarks/train_throughput.py --synthetic --json runs/throughput.json
 
-Speed is measured here, never asserted in tests. Runs on the backend `KERAS_BACKEND` names.
+Speed is measured here, never asserted in tests.
 """
 
 import argparse
+import json
 import os
 import pathlib
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
-import keras
-import numpy as np
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "examples"))
-
-from sparrow_embedding_mlp import make_spec  # noqa: E402
-
-import deepcross as dc  # noqa: E402
+BACKENDS = ("tensorflow", "jax", "torch")
+MODELS = ("embedding_mlp", "deep_crossing")
+SOURCES = ("arrays", "csv", "parquet")
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's deepcross, not an installed one
 
 
-def hand_written_model(spec):
-    """The same network without deepcross: one Embedding per table, mean pooling, MLP."""
-    inputs = spec.make_inputs()
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--sources", default=",".join(SOURCES))
+    parser.add_argument("--batch-size", type=int, default=1024)
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per model and source")
+    parser.add_argument("--synthetic", action="store_true", help="synthetic MovieLens-shaped data")
+    parser.add_argument("--data-dir", default=os.environ.get("DEEPCROSS_DATA_DIR"))
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch.set_num_threads for the torch backend (default: torch's own choice, one per "
+        "core, which stalls when other processes share the cores; see docs/benchmarks.md)",
+    )
+    parser.add_argument("--json", help="write the results to this JSON file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # folder of the prepared data
+    return parser.parse_args(argv)
+
+
+# --- The parent: data once, one process per backend, the table --------------------------------
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.child:
+        return child(args)
+    os.environ.setdefault("KERAS_BACKEND", "numpy")  # the parent only builds the samples
+    import deepcross as dc
+
+    start = time.perf_counter()
+    if args.synthetic:
+        data = dc.datasets.synthetic_movielens()
+    else:
+        data = dc.datasets.load_movielens(args.data_dir)
+    samples = dc.datasets.build_samples(data.ratings, data.movies, movie_stats="all")
+    print(f"{len(samples):,} samples ({data.source}) in {time.perf_counter() - start:.1f} s")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        folder = pathlib.Path(folder)
+        samples.to_parquet(folder / "samples.parquet", index=False)
+        samples.to_csv(folder / "samples.csv", index=False)
+        for backend in args.backends.split(","):
+            out = folder / f"{backend}.json"
+            command = [sys.executable, __file__, "--child", str(folder), "--json", str(out)]
+            for name in ("models", "sources", "batch_size", "epochs", "torch_threads"):
+                if getattr(args, name) is not None:
+                    command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+            env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+            print(f"--- {backend}", flush=True)
+            subprocess.run(command, env=env, check=True, cwd=ROOT)
+            results += json.loads(out.read_text())
+    header = (
+        f"{'backend':<11}{'model':<15}{'source':<9}{'deepcross':>11}{'by hand':>11}{'ratio':>7}"
+    )
+    print(f"\n{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, batch {args.batch_size}, "
+          f"median of {args.epochs} epochs, examples/s")  # fmt: skip
+    print(header)
+    for r in results:
+        print(
+            f"{r['backend']:<11}{r['model']:<15}{r['source']:<9}{r['deepcross']:>11,.0f}"
+            f"{r['hand_written']:>11,.0f}{r['ratio']:>7.2f}"
+        )
+    if args.json:
+        record = {
+            "command": " ".join(["python", "benchmarks/train_throughput.py", *sys.argv[1:]]),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+            "rows": len(samples),
+            "data": data.source,
+            "batch_size": args.batch_size,
+            "timed_epochs": args.epochs,
+            "results": results,
+        }
+        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
+
+
+# --- The child: one backend -------------------------------------------------------------------
+
+
+def child(args):
+    sys.path.insert(0, str(ROOT / "examples"))
+    import keras
+    import pandas as pd
+    from sparrow_embedding_mlp import make_spec
+
+    import deepcross as dc
+
+    if keras.backend.backend() == "torch" and args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
+    folder = pathlib.Path(args.child)
+    samples = pd.read_parquet(folder / "samples.parquet")
+    spec = make_spec().adapt(samples)
+    x = spec.transform(samples)
+    y = samples["label"].to_numpy("float32")
+    packed = pack(spec, x)
+    threads = backend_threads()
+    results = []
+    for model_name in args.models.split(","):
+        for source in args.sources.split(","):
+            keras.utils.set_random_seed(0)
+            ours = make_model(dc, model_name, spec)
+            keras.utils.set_random_seed(0)
+            theirs = hand_written_model(spec, model_name)
+            if source == "arrays":
+                data_ours, data_theirs = (x, y), (packed, y)
+            else:
+                path = folder / f"samples.{source}"
+                data_ours = (spec.dataset(path, label="label", batch_size=args.batch_size),)
+                data_theirs = (Packed(spec.dataset(path, label="label", batch_size=args.batch_size), spec),)  # fmt: skip
+            times = {"deepcross": [], "hand_written": []}
+            runs = [("deepcross", ours, data_ours), ("hand_written", theirs, data_theirs)]
+            for _, model, _ in runs:
+                model.compile(optimizer="adam", loss="binary_crossentropy")
+            for repeat in range(args.epochs + 1):  # the first is the warm-up
+                for name, model, data in runs:
+                    seconds = epoch_seconds(model, data, args.batch_size)
+                    if repeat:
+                        times[name].append(seconds)
+            result = {
+                "backend": keras.backend.backend(),
+                "model": model_name,
+                "source": source,
+                "rows": len(y),
+                **{k: len(y) / statistics.median(v) for k, v in times.items()},
+                "epoch_seconds": times,
+                "threads": threads,
+            }
+            result["ratio"] = result["deepcross"] / result["hand_written"]
+            print(
+                f"{result['backend']:<11}{model_name:<15}{source:<9}{result['deepcross']:>11,.0f}"
+                f"{result['hand_written']:>11,.0f}{result['ratio']:>7.2f}",
+                flush=True,
+            )
+            results.append(result)
+    pathlib.Path(args.json).write_text(json.dumps(results))
+
+
+def make_model(dc, name, spec):
+    if name == "embedding_mlp":
+        return dc.models.EmbeddingMLP(spec, hidden_units=(128, 128))
+    return dc.models.DeepCrossing(spec, residual_units=(256, 256))
+
+
+class EpochTimer:
+    """Seconds of the one epoch a `fit` call runs, from its first batch to its last."""
+
+    def __init__(self):
+        import keras
+
+        timer = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                timer.start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                timer.seconds = time.perf_counter() - timer.start
+
+        self.callback = Callback()
+
+
+def epoch_seconds(model, data, batch_size):
+    timer = EpochTimer()
+    if len(data) == 2:
+        model.fit(*data, batch_size=batch_size, epochs=1, verbose=0, callbacks=[timer.callback])
+    else:
+        model.fit(data[0], epochs=1, verbose=0, callbacks=[timer.callback])
+    return timer.seconds
+
+
+def backend_threads():
+    import keras
+
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return {"torch_intra_op": torch.get_num_threads(), "torch_inter_op": torch.get_num_interop_threads()}  # fmt: skip
+    return {}
+
+
+# --- The same network by hand: one int matrix, one float matrix ------------------------------
+
+
+def int_features(spec):
+    return [f for f in spec.features if f.input_dtype == "int32"]
+
+
+def float_features(spec):
+    return [f for f in spec.features if f.input_dtype != "int32"]
+
+
+def pack(spec, inputs):
+    """`spec.transform`'s dict as the hand-written model's two matrices."""
+    import numpy as np
+
+    ints = np.concatenate([inputs[f.name] for f in int_features(spec)], axis=1)
+    floats = np.concatenate([inputs[f.name] for f in float_features(spec)], axis=1)
+    return ints, floats
+
+
+def hand_written_model(spec, name):
+    """What one writes by hand: slices of one int matrix looked up, means of multi-slot
+    features over their filled slots, numerics standardized as one matrix, then the tower."""
+    import keras
+    import numpy as np
+    from keras import ops
+
+    ints_in = keras.Input((sum(f.length for f in int_features(spec)),), dtype="int32")
+    floats_in = keras.Input((len(float_features(spec)),), dtype="float32")
     tables = {
         t: keras.layers.Embedding(spec.table_rows(t), spec.embedding_dim(t), name=f"{t}_table")
         for t in spec.table_names
     }
-    parts = []
-    for feature in spec.features:
-        x = inputs[feature.name]
-        if feature.name in ("movieGenre", "userGenre"):
-            mask = keras.ops.cast(x >= 0, "float32")[..., None]
-            vectors = tables[feature.table.name](keras.ops.maximum(x, 0)) * mask
-            parts.append(keras.ops.sum(vectors, 1) / keras.ops.maximum(keras.ops.sum(mask, 1), 1.0))
-        elif feature.table is not None:
-            parts.append(tables[feature.table.name](x)[:, 0])
+    parts, column = [], 0
+    for feature in int_features(spec):
+        table = tables[feature.table.name]
+        if feature.length == 1:
+            parts.append(table(ints_in[:, column]))
         else:
-            stats = spec.learned[feature.name]
-            parts.append((x - stats["mean"]) / stats["variance"] ** 0.5)
+            rows = ints_in[:, column : column + feature.length]
+            mask = ops.cast(rows >= 0, "float32")[..., None]
+            vectors = table(ops.maximum(rows, 0)) * mask
+            parts.append(ops.sum(vectors, 1) / ops.maximum(ops.sum(mask, 1), 1.0))
+        column += feature.length
+    stats = [spec.learned[f.name] for f in float_features(spec)]
+    mean = np.array([s["mean"] for s in stats], "float32")
+    scale = np.array([(s["variance"] + 1e-6) ** -0.5 for s in stats], "float32")
+    parts.append((floats_in - mean) * scale)
     x = keras.layers.Concatenate()(parts)
-    for units in (128, 128):
-        x = keras.layers.Dense(units, activation="relu")(x)
-    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    if name == "embedding_mlp":
+        for units in (128, 128):
+            x = keras.layers.Dense(units, activation="relu")(x)
+    else:
+        width = x.shape[-1]
+        for units in (256, 256):
+            hidden = keras.layers.Dense(units, activation="relu")(x)
+            x = keras.layers.Activation("relu")(x + keras.layers.Dense(width)(hidden))
+    return keras.Model([ints_in, floats_in], keras.layers.Dense(1, activation="sigmoid")(x))
 
 
-def examples_per_second(model, x, y, batch_size, epochs):
-    model.compile(optimizer="adam", loss="binary_crossentropy")
-    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)  # Warm-up: tracing, compiling.
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
-    return epochs * len(y) / (time.perf_counter() - start)
+def _packed_dataset_class():
+    import keras
+
+    class Packed(keras.utils.PyDataset):
+        """A `spec.dataset` whose batches are packed into the hand-written model's matrices."""
+
+        def __init__(self, dataset, spec):
+            super().__init__()
+            self.dataset, self.spec = dataset, spec
+
+        def __len__(self):
+            return len(self.dataset)
+
+        def __getitem__(self, index):
+            inputs, labels = self.dataset[index]
+            return pack(self.spec, inputs), labels
+
+        def on_epoch_begin(self):
+            self.dataset.on_epoch_begin()
+
+        def on_epoch_end(self):
+            self.dataset.on_epoch_end()
+
+    return Packed
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch-size", type=int, default=1024)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--synthetic", action="store_true")
-    args = parser.parse_args()
-
-    data = dc.datasets.synthetic_movielens() if args.synthetic else dc.datasets.load_movielens()
-    samples = dc.datasets.build_samples(data.ratings, data.movies, movie_stats="all")
-    spec = make_spec().adapt(samples)
-    start = time.perf_counter()
-    x = spec.transform(samples)
-    transform_rate = len(samples) / (time.perf_counter() - start)
-    y = samples["label"].to_numpy("float32")
-
-    keras.utils.set_random_seed(0)
-    ours = examples_per_second(
-        __import__("deepcross").models.EmbeddingMLP(spec), x, y, args.batch_size, args.epochs
-    )
-    keras.utils.set_random_seed(0)
-    theirs = examples_per_second(hand_written_model(spec), x, y, args.batch_size, args.epochs)
-    print(
-        f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs, {len(samples):,} samples "
-        f"({data.source}), batch {args.batch_size}, {args.epochs} timed epochs"
-    )
-    print(f"FeatureSpec.transform:           {transform_rate:>12,.0f} rows/s")
-    print(f"deepcross EmbeddingMLP fit:      {ours:>12,.0f} examples/s")
-    print(f"hand-written Keras 3 fit:        {theirs:>12,.0f} examples/s")
-    print(f"ratio deepcross / hand-written:  {ours / theirs:>12.2f}")
+def Packed(dataset, spec):  # made lazily: keras is imported in the child only
+    return _packed_dataset_class()(dataset, spec)
 
 
 if __name__ == "__main__":
