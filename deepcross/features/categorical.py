@@ -101,14 +101,20 @@ class Categorical(CategoricalFeature):
             "num_oov": self.num_oov,
         }
 
+    # The state is a list of per-chunk key counts, added up only every MERGE_EVERY chunks and
+    # at the end: adding each chunk into the whole vocabulary made adapt quadratic in chunks.
+    MERGE_EVERY = 32
+
     def summarize(self, columns, num_rows):
         keys, missing, _, _, _ = self.keys(columns, num_rows)
-        return pd.Series(keys[~missing], dtype=object).value_counts(sort=False)
+        return [pd.Series(keys[~missing], dtype=object).value_counts(sort=False)]
 
     def merge(self, a, b):
-        return a.add(b, fill_value=0).astype(np.int64)
+        pieces = a + b
+        return [_add_up(pieces)] if len(pieces) > self.MERGE_EVERY else pieces
 
-    def finish(self, counts):
+    def finish(self, pieces):
+        counts = _add_up(pieces)
         counts = counts[counts >= self.min_count]
         order = np.lexsort((counts.index.to_numpy(dtype=str), -counts.to_numpy()))
         vocabulary = [str(k) for k in counts.index.to_numpy()[order]]
@@ -182,3 +188,8 @@ def _row(index, key):
         return index.get_loc(key)
     except KeyError:
         return -1
+
+
+def _add_up(pieces):
+    """Key counts of several chunks as one Series of counts."""
+    return pd.concat(pieces).groupby(level=0, sort=False).sum()
