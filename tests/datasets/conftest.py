@@ -1,5 +1,7 @@
 """Helpers for the tests of deepcross/datasets: the shared data, typed frames, dtype checks."""
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,3 +69,15 @@ def random_table(seed, n=300):
         }
     )
     return ratings, movies
+
+
+@pytest.fixture
+def log(caplog):
+    """The records of the `deepcross` logger, INFO and up."""
+    caplog.set_level(logging.INFO, logger="deepcross")
+    return caplog
+
+
+def messages(log):
+    """(level, message) of each record of the `deepcross` loggers."""
+    return [(r.levelname, r.getMessage()) for r in log.records if r.name.startswith("deepcross")]

@@ -7,7 +7,6 @@ No test touches the network: `keras.utils.get_file` downloads with `urllib.reque
 import email.message
 import hashlib
 import io
-import logging
 import re
 import socket
 import urllib.error
@@ -20,21 +19,11 @@ import pytest
 
 from deepcross import datasets
 from deepcross.datasets import download
+from tests.datasets.conftest import messages
 
 OFFLINE = "using built-in synthetic MovieLens-shaped data"
 RATINGS_CSV = "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n"
 MOVIES_CSV = "movieId,title,genres\n1,A (1995),Drama\n"
-
-
-@pytest.fixture
-def log(caplog):
-    """The records of the `deepcross` logger."""
-    caplog.set_level(logging.INFO, logger="deepcross")
-    return caplog
-
-
-def messages(log):
-    return [(r.levelname, r.getMessage()) for r in log.records if r.name.startswith("deepcross")]
 
 
 @pytest.fixture

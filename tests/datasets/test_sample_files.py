@@ -1,7 +1,6 @@
 """Tests for deepcross/datasets/sample_files.py: read_samples, bad rows, cut-off files."""
 
 import io
-import logging
 import re
 
 import pandas as pd
@@ -9,20 +8,10 @@ import pytest
 
 from deepcross import datasets
 from tests.datasets.conftest import check_dtypes
+from tests.datasets.conftest import messages
 from tests.datasets.conftest import random_table
 
 CUT_OFF = "no newline at its end, so the file was likely cut off inside this row"
-
-
-@pytest.fixture
-def log(caplog):
-    """The records of the `deepcross` logger, INFO and up."""
-    caplog.set_level(logging.INFO, logger="deepcross")
-    return caplog
-
-
-def messages(log):
-    return [(r.levelname, r.getMessage()) for r in log.records if r.name.startswith("deepcross")]
 
 
 def test_read_samples_lesson_file(shared_data, log):
