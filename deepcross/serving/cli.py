@@ -22,6 +22,7 @@ dropped silently: the exit status is 1 when any row was left out, 0 when all wer
 import argparse
 import contextlib
 import csv
+import itertools
 import os
 import pathlib
 import re
@@ -88,6 +89,9 @@ def run_predict(args):
     names = needed + [args.id_column] if args.id_column not in (None, *needed) else needed
     read = _parquet_chunks if kind == "parquet" else _csv_chunks
     chunks = read(source, names, args.chunk_size)
+    # The first chunk checks the file's header: a bad input leaves no output file behind.
+    first = next(chunks, None)
+    chunks = itertools.chain([first] if first is not None else [], chunks)
     where = "row" if kind == "parquet" else "line"
 
     width = model.outputs[0].shape[-1]
@@ -144,7 +148,7 @@ def _load_model(path):
     import deepcross  # noqa: F401  Registers the classes the file names.
 
     try:
-        model = keras.saving.load_model(path)
+        model = keras.saving.load_model(path, compile=False)  # Scoring needs no optimizer.
     except (OSError, ValueError, TypeError) as error:
         raise UsageError(f"could not load --model {path}: {error}") from None
     if not hasattr(model, "spec") or not hasattr(model.spec, "transform"):

@@ -215,3 +215,11 @@ def test_a_long_run_of_unreadable_rows_is_reported_in_chunks(tmp_path, model_pat
     assert [r[0] for r in read_csv(errors)[1:]] == [str(line) for line in range(5, 15)] + ["15"]
     assert len(read_csv(out)) == 1 + 6
     assert capsys.readouterr().err.count("rows/s") >= 10 // 3
+
+
+def test_a_bad_header_leaves_no_output_file(tmp_path, model_path, capsys):
+    (tmp_path / "rows.csv").write_text("movieId,movieId\n1,2\n")
+    out = tmp_path / "scores.csv"
+    assert run("--model", model_path, "--input", tmp_path / "rows.csv", "--output", out) == 2
+    assert "deepcross predict: error:" in capsys.readouterr().err
+    assert not out.exists()
