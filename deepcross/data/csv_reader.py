@@ -65,7 +65,7 @@ def csv_batches(file, names, label, bad, progress):
         source.close()
     records = 1 + emitted + len(skipped)
     already_bad = (skipped and skipped[-1] == records) or last_dropped
-    if _cut_off(file.path) and not already_bad:
+    if last_line_cut_off(file.path) and not already_bad:
         bad.add(records, _CUT_OFF)
         pending = pending.slice(0, pending.num_rows - 1)
     bad.check()
@@ -135,7 +135,7 @@ def _csv_header(path):
     return next(csv.reader([text.rstrip("\r\n")]))
 
 
-def _cut_off(path):
+def last_line_cut_off(path):
     """True when the file's last line lacks its newline and is not blank
     (`deepcross.datasets.csv_checks.cut_off_line` on the file's tail)."""
     with open(path, "rb") as f:

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import csv
 import itertools
-import os
 import pathlib
 import re
 import sys
@@ -188,11 +187,9 @@ def _check_header(header, names, what):
 def _csv_chunks(path, names, chunk_size):
     """Yields `(columns, lines, bad)` per chunk: object arrays of text by column name, each
     row's line number, and `(line, reason)` for each row that could not be read."""
-    with open(path, "rb") as raw:
-        raw.seek(0, os.SEEK_END)
-        size = raw.tell()
-        raw.seek(max(size - 1, 0))
-        cut_off = size > 0 and raw.read(1) != b"\n"
+    from deepcross.data.csv_reader import last_line_cut_off
+
+    cut_off = last_line_cut_off(path)
     with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as file:
         reader = csv.reader(file)
         header = next(reader, None)
