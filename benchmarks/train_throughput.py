@@ -229,9 +229,11 @@ def float_features(spec):
 
 
 def pack(spec, inputs):
-    """`spec.transform`'s dict as the hand-written model's two matrices."""
+    """The hand-written model's two matrices: its int32 one (the table-row columns of every
+    feature, in order) and its float32 one, made by hand from one array per feature."""
     import numpy as np
 
+    inputs = spec.layout.unpack(inputs)  # deepcross packs them already: start from scratch
     ints = np.concatenate([inputs[f.name] for f in int_features(spec)], axis=1)
     floats = np.concatenate([inputs[f.name] for f in float_features(spec)], axis=1)
     return ints, floats

@@ -61,7 +61,7 @@ def encode(feature, data):
     spec = dc.FeatureSpec([feature])
     if not spec.is_adapted:
         spec.adapt(data)
-    arrays, counts = spec.transform(data, return_counts=True)
+    arrays, counts = spec.transform(data, return_counts=True, packed=False)
     return arrays[feature.name], counts[feature.name]
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from deepcross.data.files import BadRow
 
-_FORMAT = 1
+_FORMAT = 2  # 2: one array per dtype (the model's packed inputs), not per feature
 
 
 class EncodedCache:
@@ -37,8 +37,9 @@ class EncodedCache:
         shard: tuple `(index, count)` or None.
         on_bad_rows: str. How bad rows are treated.
         files: list of `SourceFile`.
-        layouts: dict of feature name to `(shape, dtype)`, a row's shape and dtype, in the
-            order pieces hold their arrays (the labels, float32 scalars, come last).
+        layouts: dict of input name (a dtype, see `FeatureSpec.layout`) to `(shape, dtype)`,
+            a row's shape and dtype, in the order pieces hold their arrays (the labels,
+            float32 scalars, come last).
     """
 
     def __init__(self, cache_dir, spec_config, label, shard, on_bad_rows, files, layouts):

@@ -22,7 +22,8 @@ class FeatureDataset(keras.utils.PyDataset):
     The Feature stage run as data arrives: rows are read a chunk at a time (from a DataFrame,
     a dict of arrays, or CSV and Parquet files read with pyarrow), encoded by
     `spec.transform`, optionally shuffled, and handed to Keras in batches of
-    `(inputs, labels)`, or `inputs` alone without a label. Memory holds at most about
+    `(inputs, labels)`, or `inputs` alone without a label; `inputs` are the model's, one
+    matrix per dtype, as `spec.transform` packs them. Memory holds at most about
     `shuffle_buffer + 2 * chunk_size + batch_size` encoded rows (`stats["max_rows_held"]`),
     however large the files. Made by `FeatureSpec.dataset`; see there and `docs/data.md`.
 
@@ -111,7 +112,7 @@ class FeatureDataset(keras.utils.PyDataset):
         self.shuffle_buffer = shuffle_buffer
         self.stats = {"rows_from_source": 0, "rows_from_cache": 0, "max_rows_held": 0}
         self.bad_rows = []
-        self._names = [feature.name for feature in self.spec.features]
+        self._names = list(self.spec.layout.keys)  # the model's inputs, one per dtype
         self._columns = list(
             dict.fromkeys(c for feature in self.spec.features for c in feature.source_columns)
         )
@@ -145,7 +146,7 @@ class FeatureDataset(keras.utils.PyDataset):
     def _open_files(self, source, cache_dir, on_bad_rows, verbose):
         found = files.source_files(source)
         if cache_dir is not None:
-            layouts = {f.name: (tuple(f.input_shape), f.input_dtype) for f in self.spec.features}
+            layouts = {key: ((width,), key) for key, width in self.spec.layout.widths.items()}
             self._cache = EncodedCache(
                 cache_dir, self.spec.get_config(), self.label, self.shard, on_bad_rows, found,
                 layouts,

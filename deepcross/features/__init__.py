@@ -8,6 +8,7 @@ from deepcross.features.embedded_feature import EmbeddedFeature
 from deepcross.features.feature import Feature
 from deepcross.features.feature_spec import FeatureSpec
 from deepcross.features.hashed import Hashed
+from deepcross.features.input_layout import InputLayout
 from deepcross.features.integer_identity import IntegerIdentity
 from deepcross.features.numeric import Numeric
 from deepcross.features.table import Table
@@ -21,6 +22,7 @@ __all__ = [
     "Feature",
     "FeatureSpec",
     "Hashed",
+    "InputLayout",
     "IntegerIdentity",
     "Numeric",
     "Table",

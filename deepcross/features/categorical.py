@@ -43,7 +43,7 @@ class Categorical(CategoricalFeature):
     ```python
     genre = dc.Categorical("genre", vocabulary=["Action", "Comedy"], dim=4)
     spec = dc.FeatureSpec([genre])
-    spec.transform({"genre": ["Comedy", "Western", ""]})["genre"]
+    spec.transform({"genre": ["Comedy", "Western", ""]}, packed=False)["genre"]
     # [[2], [0], [-1]]: Comedy, out of vocabulary, missing
     ```
     """

@@ -8,6 +8,7 @@ import pandas as pd
 
 from deepcross.features import raw_data
 from deepcross.features.feature import Feature
+from deepcross.features.input_layout import InputLayout
 from deepcross.features.table import Table
 from deepcross.features.vocabulary_asset import MAX_INLINE_KEYS
 from deepcross.features.vocabulary_asset import VocabularyAsset
@@ -47,7 +48,8 @@ class FeatureSpec:
         dc.Categorical("genre", columns=["genre1", "genre2"], table=genre),
         dc.Numeric("ratingCount", scaling="log1p"),
     ]).adapt(train_df)
-    inputs = spec.transform(test_df)  # {"movieId": int32 (n, 1), "genre": (n, 2), ...}
+    inputs = spec.transform(test_df)  # {"int32": (n, 3) table rows, "float32": (n, 1)}
+    spec.layout.unpack(inputs)["genre"]  # its (n, 2) columns; or transform(packed=False)
     ```
     """
 
@@ -101,6 +103,7 @@ class FeatureSpec:
                     + "; ".join(f"{k}={theirs.get(k)!r} vs {mine.get(k)!r}" for k in diff)
                 )
         self.features = features
+        self.layout = InputLayout(features)
         self._tables = tables
         self._owners = owners
         self.learned = {}
@@ -151,11 +154,8 @@ class FeatureSpec:
         return all(f.state_key in self.learned for f in self.features if f.state_key)
 
     def make_inputs(self):
-        """One `keras.Input` per feature, named after it, in declaration order."""
-        return {
-            f.name: keras.Input(shape=f.input_shape, dtype=f.input_dtype, name=f.name)
-            for f in self.features
-        }
+        """The model's `keras.Input`s: one per dtype, as `transform` packs them (`layout`)."""
+        return self.layout.make_inputs()
 
     # --- Learning from data -----------------------------------------------------------------
 
@@ -261,7 +261,7 @@ class FeatureSpec:
 
     # --- Raw data to model inputs -------------------------------------------------------------
 
-    def transform(self, data, return_counts=False):
+    def transform(self, data, return_counts=False, packed=True):
         """Maps raw data to the model's inputs.
 
         Args:
@@ -270,11 +270,17 @@ class FeatureSpec:
             return_counts: bool. Also return, per feature, how many values were present
                 (`values`), missing, out of vocabulary (`oov`), cut off (`truncated`) or
                 non-finite (`nonfinite`), as the kind counts them. Defaults to False.
+            packed: bool. Return the model's inputs, one matrix per dtype (`layout`); False
+                returns one array per feature, keyed by feature name, to read or to feed
+                an `EmbeddingStack` (which takes both). Defaults to True.
 
         Returns:
-            A dict of numpy arrays keyed by feature name, `(rows, *input_shape)`: int32
-            table rows (-1 where empty), float32 values. With `return_counts`, a tuple
-            `(arrays, counts)`. Zero rows give zero-row arrays.
+            The model's inputs, a dict of numpy arrays keyed by dtype: `"int32"`, a
+            `(rows, width)` matrix of table rows (-1 where a slot is empty), `"float32"`, a
+            `(rows, width)` matrix of values; `layout.slots` says which columns are whose.
+            With `packed=False`, a dict keyed by feature name of `(rows, *input_shape)`
+            arrays. With `return_counts`, a tuple `(arrays, counts)`. Zero rows give
+            zero-row arrays.
         """
         unadapted = [
             f.name for f in self.features if f.state_key and f.state_key not in self.learned
@@ -296,6 +302,8 @@ class FeatureSpec:
                 columns, num_rows, self._prepared[feature.name]
             )
             counts[feature.name] = dict.fromkeys(COUNTS, 0) | found
+        if packed:
+            arrays = self.layout.pack(arrays)
         return (arrays, counts) if return_counts else arrays
 
     # --- Serialization ----------------------------------------------------------------------

@@ -28,7 +28,8 @@ class Hashed(CategoricalFeature):
 
     ```python
     city = dc.Hashed("city", num_bins=1000, dim=8)
-    dc.FeatureSpec([city]).transform({"city": ["Paris", "Lagos"]})["city"].shape  # (2, 1)
+    x = dc.FeatureSpec([city]).transform({"city": ["Paris", "Lagos"]}, packed=False)
+    x["city"].shape  # (2, 1)
     ```
     """
 

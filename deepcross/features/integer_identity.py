@@ -28,7 +28,7 @@ class IntegerIdentity(CategoricalFeature):
 
     ```python
     slot = dc.IntegerIdentity("slot", num_buckets=3, dim=4)
-    dc.FeatureSpec([slot]).transform({"slot": [0, 2.0, 7]})["slot"]  # [[1], [3], [0]]
+    dc.FeatureSpec([slot]).transform({"slot": [0, 2.0, 7]}, packed=False)["slot"]  # [[1], [3], [0]]
     ```
     """
 

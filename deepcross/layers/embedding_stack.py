@@ -41,6 +41,7 @@ class EmbeddingStack(keras.layers.Layer):
                            dc.Numeric("price")])
     stack = dc.layers.EmbeddingStack(spec)
     x = stack(spec.transform({"color": ["red", "green"], "price": [1.0, 2.5]}))  # (2, 4)
+    stack(spec.transform({"color": ["red"], "price": [1.0]}, packed=False))  # the same
     ```
     """
 
@@ -69,13 +70,17 @@ class EmbeddingStack(keras.layers.Layer):
         """Embeds and stacks one batch.
 
         Args:
-            inputs: dict of tensors keyed by feature name, as `FeatureSpec.transform` makes
-                them: int `(batch, length)` table rows, float `(batch, 1)` values.
+            inputs: the model's inputs as `FeatureSpec.transform` makes them: a dict keyed
+                by dtype of `(batch, width)` matrices (int32 table rows, float32 values),
+                each feature's columns where `spec.layout` says; or a dict keyed by
+                feature name, `(batch, *input_shape)` each (`transform(packed=False)`).
 
         Returns:
             A `(batch, width)` tensor, or with `output_mode="dict"` a dict of per-feature
             `(batch, output_dim)` tensors.
         """
+        if self.spec.layout.is_packed(inputs):
+            inputs = self.spec.layout.unpack(inputs)
         outputs = {}
         for feature in self.spec.features:
             table = feature.table

@@ -24,8 +24,10 @@ class RankingModel(keras.Model):
     values after loading.
 
     `fit`, `evaluate` and `predict` take the model's inputs, the dict of arrays that
-    `spec.transform(df)` (or `model.preprocess(df)`) makes; given raw values (a pandas
-    DataFrame) they say so. `predict_raw(df)` does both steps.
+    `spec.transform(df)` (or `model.preprocess(df)`) makes: one matrix per dtype (see
+    `FeatureSpec.layout`); one array per feature (`transform(df, packed=False)`) is packed
+    for them. Given raw values (a pandas DataFrame) they say so. `predict_raw(df)` does both
+    steps.
 
     Subclasses follow keras-hub's functional-subclass pattern: build their layers in
     `__init__`, hand them to `RankingModel.__init__`, then set their own attributes and
@@ -138,20 +140,38 @@ class RankingModel(keras.Model):
 
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit` on the model's inputs; see `keras.Model.fit`."""
-        _check_not_raw(x, "fit")
+        x = self._model_inputs(x, "fit")
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)) and validation:
+            kwargs["validation_data"] = (
+                self._model_inputs(validation[0], "fit"), *validation[1:]
+            )  # fmt: skip
         return super().fit(x, *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         """`keras.Model.evaluate` on the model's inputs; see `keras.Model.evaluate`."""
-        _check_not_raw(x, "evaluate")
-        return super().evaluate(x, *args, **kwargs)
+        return super().evaluate(self._model_inputs(x, "evaluate"), *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict` on the model's inputs; zero rows give an empty array."""
-        _check_not_raw(x, "predict")
+        x = self._model_inputs(x, "predict")
         if isinstance(x, dict) and any(len(v) == 0 for v in x.values()):
             return np.zeros((0,) + tuple(self.outputs[0].shape[1:]), "float32")
         return super().predict(x, *args, **kwargs)
+
+    def __call__(self, inputs, *args, **kwargs):
+        return super().__call__(self._model_inputs(inputs, "call"), *args, **kwargs)
+
+    def call(self, inputs, *args, **kwargs):
+        # `stateless_call` (the JAX trainer's steps) comes here without `__call__`.
+        return super().call(self._model_inputs(inputs, "call"), *args, **kwargs)
+
+    def _model_inputs(self, x, method):
+        """`x` as the model takes it: raw values refused, one array per feature packed."""
+        _check_not_raw(x, method)
+        if isinstance(x, dict) and set(x) == {f.name for f in self.spec.features}:
+            return self.spec.layout.pack(x)
+        return x
 
     def preprocess(self, data):
         """Raw feature values to this model's inputs: `model.spec.transform(data)`."""

@@ -117,8 +117,8 @@ def export_saved_model(model, filepath, spec=None, dtypes=None, verbose=None, **
     }
     archive = keras.export.ExportArchive()
     model_inputs = {
-        f.name: tf.TensorSpec((None, *f.input_shape), f.input_dtype, name=f.name)
-        for f in spec.features
+        key: tf.TensorSpec((None, width), key, name=key)
+        for key, width in spec.layout.widths.items()
     }
     score_inputs = archive.track_and_add_endpoint("score_inputs", model, [model_inputs], **kwargs)
     resources = (tf.saved_model.experimental.TrackableResource, tf.Module, tf.Variable)
@@ -134,8 +134,18 @@ def export_saved_model(model, filepath, spec=None, dtypes=None, verbose=None, **
     )
     def serve(request):
         inputs = {f.name: f.encode_tf(request, prepared[f.name]) for f in spec.features}
-        return {"score": score_inputs(inputs)}
+        return {"score": score_inputs(_packed(spec.layout, inputs))}
 
     serve.get_concrete_function()
     archive.add_endpoint("serving_default", serve)
     archive.write_out(str(filepath), verbose=True if verbose is None else verbose)
+
+
+def _packed(layout, inputs):
+    """`InputLayout.pack` in TensorFlow ops: per-feature tensors as one matrix per dtype."""
+    import tensorflow as tf
+
+    parts = {key: [] for key in layout.keys}
+    for name, (key, start, stop, _) in layout.slots.items():
+        parts[key].append(tf.reshape(tf.cast(inputs[name], key), [-1, stop - start]))
+    return {key: tf.concat(tensors, axis=1) for key, tensors in parts.items()}

@@ -31,8 +31,15 @@ def write_parquet(frame, path):
 
 
 def epoch(dataset):
-    """One epoch's batches, in the order Keras gets them."""
-    return [dataset[i] for i in range(len(dataset))]
+    """One epoch's batches, in the order Keras gets them, inputs unpacked by feature."""
+    batches = []
+    for i in range(len(dataset)):
+        batch = dataset[i]
+        if isinstance(batch, tuple):
+            batches.append((dataset.spec.layout.unpack(batch[0]), *batch[1:]))
+        else:
+            batches.append(dataset.spec.layout.unpack(batch))
+    return batches
 
 
 def ids(batches):
@@ -40,7 +47,9 @@ def ids(batches):
     inputs = [batch[0] if isinstance(batch, tuple) else batch for batch in batches]
     if not inputs:
         return np.zeros(0, int)
-    return np.concatenate([x["rowId"][:, 0] for x in inputs]).astype(int)
+    # Unpacked by `epoch`, or packed: `rowId`, the spec's last number, is the last float32 column.
+    rows = [x["rowId"][:, 0] if "rowId" in x else x["float32"][:, -1] for x in inputs]
+    return np.concatenate(rows).astype(int)
 
 
 def assert_same_batches(a, b):

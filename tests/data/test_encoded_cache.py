@@ -39,8 +39,8 @@ def test_the_second_epoch_reads_the_cache(spec, files, tmp_path):
     assert dataset.stats["rows_from_source"] == 300 and dataset.stats["rows_from_cache"] == 0
     (cache,), partial = caches(cache_dir)
     assert partial == 0
-    assert {p.name for p in cache.glob("*.npy")} >= {"0.input.movieId.npy", "1.label.npy"}
-    assert np.load(cache / "0.input.movieId.npy", mmap_mode="r").dtype == np.int32
+    assert {p.name for p in cache.glob("*.npy")} >= {"0.input.int32.npy", "1.label.npy"}
+    assert np.load(cache / "0.input.int32.npy", mmap_mode="r").dtype == np.int32
     second = epoch(dataset)
     assert dataset.stats["rows_from_source"] == 300 and dataset.stats["rows_from_cache"] == 300
     # The same batches as a dataset without a cache, epoch by epoch.

@@ -60,8 +60,8 @@ def test_json_round_trip_keeps_learned_state(spec):
     assert again == spec
     assert again.learned == spec.learned
     frame = make_frame(20, seed=3)
-    for name, array in spec.transform(frame).items():
-        np.testing.assert_array_equal(again.transform(frame)[name], array)
+    for name, array in spec.transform(frame, packed=False).items():
+        np.testing.assert_array_equal(again.transform(frame, packed=False)[name], array)
 
 
 def test_shared_table_is_written_once(spec):
@@ -76,7 +76,7 @@ def test_shared_table_is_written_once(spec):
 
 
 def test_transform_arrays_and_counts(spec, frame):
-    arrays, counts = spec.transform(frame, return_counts=True)
+    arrays, counts = spec.transform(frame, return_counts=True, packed=False)
     assert arrays["movieId"].shape == (len(frame), 1) and arrays["movieId"].dtype == np.int32
     assert arrays["userGenre"].shape == (len(frame), 3)
     assert arrays["avgRating"].dtype == np.float32
@@ -88,7 +88,7 @@ def test_transform_arrays_and_counts(spec, frame):
 def test_unseen_values_at_serving_go_to_oov(spec):
     serving = make_frame(5, seed=9)
     serving["movieId"] = [10_001, 10_002, 1, 2, 3]
-    arrays, counts = spec.transform(serving, return_counts=True)
+    arrays, counts = spec.transform(serving, return_counts=True, packed=False)
     assert arrays["movieId"][:2, 0].tolist() == [0, 0]
     assert counts["movieId"]["oov"] >= 2
 
@@ -120,7 +120,7 @@ def test_invalid_specs(features, message):
 
 def test_missing_column_in_data(spec, frame):
     with pytest.raises(ValueError, match="'userGenre' needs column 'userGenre2'"):
-        spec.transform(frame.drop(columns=["userGenre2"]))
+        spec.transform(frame.drop(columns=["userGenre2"]), packed=False)
     with pytest.raises(ValueError, match="'avgRating' needs column 'avgRating'"):
         make_spec().adapt(frame.drop(columns=["avgRating"]))
 
@@ -136,7 +136,7 @@ def test_unadapted_spec_cannot_build_a_stack():
     with pytest.raises(ValueError, match="spec.adapt"):
         dc.layers.EmbeddingStack(make_spec())
     with pytest.raises(ValueError, match="'movieId' learns from data"):
-        make_spec().transform(make_frame(3))
+        make_spec().transform(make_frame(3), packed=False)
 
 
 def test_data_of_wrong_type():
@@ -214,7 +214,7 @@ def test_a_0_1_config_still_loads():
             "avgRating": [4.0, None],
             "year": [1980, 2000],
         }
-    )
+    , packed=False)
     assert arrays["movieId"].tolist() == [[2], [0]]
     assert arrays["genre"].tolist() == [[2, 1], [-1, 1]]
     assert spec.embedding_dim("genre") == 3 and spec.embedding_dim("movieId") == 4

@@ -122,7 +122,7 @@ def test_random_odd_values_give_finite_scores_or_an_error_naming_the_feature(tra
     for column in rng.choice(COLUMNS, 3, replace=False):
         frame[column] = odd_column(rng, len(frame))
     try:
-        arrays = spec.transform(frame)
+        arrays = spec.transform(frame, packed=False)
     except ValueError as error:
         assert named_feature_error(spec, error), error
         # The error names a row that holds the value it quotes.
@@ -244,12 +244,12 @@ def test_a_column_with_any_name_is_read_through_columns():
         ]
     )
     spec.adapt(pd.DataFrame({"user id": ["a", "b"], "price (€)": [1.0, 3.0]}))
-    assert spec.transform({"user id": ["b"], "price (€)": [2.0]})["user_id"].tolist() == [[2]]
+    assert spec.transform({"user id": ["b"], "price (€)": [2.0]}, packed=False)["user_id"].tolist() == [[2]]
 
 
 def test_zero_rows_give_zero_row_arrays(trained):
     spec, model = trained
-    arrays = spec.transform(clean_frame(0))
+    arrays = spec.transform(clean_frame(0), packed=False)
     assert arrays["genre"].shape == (0, 2) and arrays["tags"].shape == (0, 3)
     assert arrays["rating"].shape == (0, 1) and arrays["rating"].dtype == np.float32
     with pytest.raises(ValueError, match="'movieId'.*empty vocabulary"):
@@ -266,7 +266,7 @@ def test_zero_rows_give_zero_row_arrays(trained):
 )
 def test_one_row_in_every_shape(data):
     spec = dc.FeatureSpec([dc.Categorical("movieId", vocabulary=[3]), dc.Numeric("rating")])
-    arrays = spec.transform(data)
+    arrays = spec.transform(data, packed=False)
     assert arrays["movieId"].tolist() == [[1]] and arrays["rating"].tolist() == [[4.5]]
 
 

@@ -56,7 +56,7 @@ def tiny_stack(combiner="mean", output_mode="concat"):
 )
 def test_exact_values_on_known_weights(combiner, expected_many):
     spec, stack = tiny_stack(combiner, output_mode="dict")
-    out = {k: ops.convert_to_numpy(v) for k, v in stack(spec.transform(TINY)).items()}
+    out = {k: ops.convert_to_numpy(v) for k, v in stack(spec.transform(TINY, packed=False)).items()}
     np.testing.assert_allclose(out["first"], [[0.0, 2.0], [0.5, -0.5], [0.0, 0.0]])
     np.testing.assert_allclose(out["many"], expected_many, rtol=1e-6)
     # x: mean 2, variance 1 over the two present values; the missing one takes default 5.
@@ -68,7 +68,7 @@ def test_exact_values_on_known_weights(combiner, expected_many):
 
 def test_concat_follows_declaration_order_and_width():
     spec, stack = tiny_stack()
-    arrays = spec.transform(TINY)
+    arrays = spec.transform(TINY, packed=False)
     out = ops.convert_to_numpy(stack(arrays))
     parts = stack.compute_output_shape({k: v.shape for k, v in arrays.items()})
     assert out.shape == parts == (3, 2 + 2 + 1 + 1 + 1 + 1)
@@ -79,7 +79,7 @@ def test_concat_follows_declaration_order_and_width():
 
 def test_nan_in_graph_takes_default_and_out_of_range_rows_read_oov():
     spec, stack = tiny_stack(output_mode="dict")
-    arrays = spec.transform(TINY)
+    arrays = spec.transform(TINY, packed=False)
     arrays["x"] = np.array([[np.nan], [2.0], [2.0]], "float32")
     arrays["first"] = np.array([[99], [1], [-1]], "int32")
     out = stack(arrays)
@@ -91,7 +91,7 @@ def test_shared_table_is_one_variable_used_by_both_features():
     spec, stack = tiny_stack(output_mode="dict")
     assert list(stack.embeddings) == ["letters", "year"]
     assert len(stack.trainable_weights) == 2
-    arrays = spec.transform(TINY)
+    arrays = spec.transform(TINY, packed=False)
     before = {k: ops.convert_to_numpy(v) for k, v in stack(arrays).items()}
     stack.embeddings["letters"].embeddings.assign(TABLE * 2)
     after = {k: ops.convert_to_numpy(v) for k, v in stack(arrays).items()}
@@ -113,7 +113,7 @@ def test_config_round_trip_gives_equal_outputs():
     assert again.get_config() == stack.get_config()
     again.build()
     again.set_weights(stack.get_weights())
-    arrays = spec.transform(TINY)
+    arrays = spec.transform(TINY, packed=False)
     np.testing.assert_array_equal(
         ops.convert_to_numpy(again(arrays)), ops.convert_to_numpy(stack(arrays))
     )
@@ -135,7 +135,7 @@ def test_keras_round_trip_inside_a_model(tmp_path, spec, frame):
     np.testing.assert_array_equal(
         loaded.predict(arrays, verbose=0), model.predict(arrays, verbose=0)
     )
-    loaded_spec = loaded.get_layer(index=len(spec.features)).spec
+    loaded_spec = loaded.get_layer(index=len(spec.layout.keys)).spec
     assert loaded_spec == spec
 
 
@@ -152,14 +152,14 @@ def test_one_fit_step_lowers_the_loss(spec, frame):
 def test_mixed_precision_keeps_variables_float32(policy, spec, frame):
     keras.config.set_dtype_policy(policy)
     stack = dc.layers.EmbeddingStack(spec)
-    out = stack(spec.transform(make_frame(8)))
+    out = stack(spec.transform(make_frame(8), packed=False))
     assert keras.backend.standardize_dtype(out.dtype) == policy.split("_")[1]
     assert all(w.dtype == "float32" for w in stack.weights)
 
 
 def test_a_built_stack_keeps_its_own_spec(spec, frame):
     stack = dc.layers.EmbeddingStack(spec)
-    x = spec.transform(frame)
+    x = spec.transform(frame, packed=False)
     before = ops.convert_to_numpy(stack(x))
     other = make_frame(300, seed=5)
     other["avgRating"] = other["avgRating"] * 10
@@ -191,7 +191,7 @@ def test_embedding_regularizer_is_one_argument():
     table = dc.Table("t", dim=3, embeddings_regularizer=keras.regularizers.L2(0.5))
     spec = dc.FeatureSpec([dc.Categorical("c", vocabulary=["a", "b"], table=table)])
     stack = dc.layers.EmbeddingStack(spec)
-    stack(spec.transform({"c": ["a"]}))
+    stack(spec.transform({"c": ["a"]}, packed=False))
     vectors = ops.convert_to_numpy(stack.embeddings["t"].embeddings)
     assert len(stack.losses) == 1
     assert float(ops.convert_to_numpy(stack.losses[0])) == pytest.approx(

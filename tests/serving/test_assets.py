@@ -112,13 +112,13 @@ def test_the_stack_alone_in_a_functional_model_saves_its_assets(tmp_path):
 
 def test_a_config_alone_builds_the_model_but_transform_says_the_keys_are_missing(model):
     again = dc.models.EmbeddingMLP.from_config(model.get_config())
-    x = model.spec.transform(long_frame(20, seed=3))
+    x = model.spec.transform(long_frame(20, seed=3), packed=False)
     again.set_weights(model.get_weights())  # The sizes were enough to build every table.
     np.testing.assert_array_equal(again.predict_on_batch(x), model.predict_on_batch(x))
     with pytest.raises(ValueError, match="feature 'movieId'.*5,000 keys.*asset file"):
         again.predict_raw(long_frame(3))
     with pytest.raises(ValueError, match="not loaded: keras.saving.load_model"):
-        again.spec.transform(long_frame(3))
+        again.spec.transform(long_frame(3), packed=False)
     with pytest.raises(ValueError, match="A vocabulary to save"):
         again.save("unused.keras")
 
@@ -129,7 +129,7 @@ def test_spec_config_keeps_every_key_unless_asked(model):
     assert dc.FeatureSpec.from_json(spec.to_json()) == spec
     raw = long_frame(5)
     np.testing.assert_array_equal(
-        spec.copy().transform(raw)["movieId"], spec.transform(raw)["movieId"]
+        spec.copy().transform(raw, packed=False)["movieId"], spec.transform(raw, packed=False)["movieId"]
     )
     sized = dc.FeatureSpec.from_config(spec.get_config(assets=True))
     assert sized.table_rows("movieId") == spec.table_rows("movieId") == NUM_MOVIES + 1
@@ -146,7 +146,7 @@ def test_given_vocabulary_keeps_its_numbers(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     assert loaded.spec["movieId"].vocabulary == tuple(ids)
     np.testing.assert_array_equal(
-        loaded.spec.transform(frame)["movieId"], spec.transform(frame)["movieId"]
+        loaded.spec.transform(frame, packed=False)["movieId"], spec.transform(frame, packed=False)["movieId"]
     )
 
 

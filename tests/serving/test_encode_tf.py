@@ -14,7 +14,7 @@ def encode_both(feature, request, train=None):
     spec = dc.FeatureSpec([feature])
     if not spec.is_adapted:
         spec.adapt(train if train is not None else request)
-    expected = spec.transform(request)[feature.name]
+    expected = spec.transform(request, packed=False)[feature.name]
     learned = spec.learned.get(feature.state_key) if feature.state_key else None
     prepared = feature.prepare_tf(learned)
     encode = tf.function(lambda columns: feature.encode_tf(columns, prepared), autograph=False)
