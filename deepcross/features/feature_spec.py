@@ -427,9 +427,11 @@ class FeatureSpec:
         return isinstance(other, FeatureSpec) and self.get_config() == other.get_config()
 
     def summary_frame(self):
-        """One row per feature: kind, columns, table, rows, dim, combiner, scaling, width."""
+        """One row per feature: kind, columns, model input columns (`input`, e.g.
+        `int32[1:3]`, see `layout`), table, rows, dim, combiner, scaling, width."""
         rows = []
         for feature in self.features:
+            key, start, stop, _ = self.layout.slots[feature.name]
             table = feature.table.name if feature.table is not None else ""
             learned = feature.state_key is None or feature.state_key in self.learned
             rows.append(
@@ -437,6 +439,7 @@ class FeatureSpec:
                     "feature": feature.name,
                     "kind": type(feature).__name__,
                     "columns": ", ".join(feature.source_columns),
+                    "input": f"{key}[{start}:{stop}]",
                     "table": table,
                     "rows": self.table_rows(table) if table and learned else "",
                     "dim": self.embedding_dim(table) if table and learned else "",

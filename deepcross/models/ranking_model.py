@@ -86,6 +86,14 @@ class RankingModel(keras.Model):
         self.scoring_head = scoring_head
         self.tower = list(tower)
 
+    def summary(self, *args, **kwargs):
+        """`keras.Model.summary`, then the Feature stage: the spec's table (`spec.summary`),
+        which says each feature's columns of the inputs, table and slice of the stack."""
+        super().summary(*args, **kwargs)
+        print_fn = kwargs.get("print_fn") or print
+        table = self.spec.summary_frame().to_string()
+        print_fn(f"Feature stage (model.spec), stacked in this order by embedding_stack:\n{table}")
+
     def compile(self, optimizer="adam", loss=None, **kwargs):
         """`keras.Model.compile`, with the head's matching loss when `loss` is None."""
         if loss is None:

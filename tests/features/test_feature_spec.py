@@ -228,6 +228,9 @@ def test_summary_names_every_feature_and_its_table(spec, capsys):
     assert frame.loc["userGenre", "table"] == "genre" and frame.loc["userGenre", "dim"] == 3
     assert frame.loc["movieId", "rows"] == 1 + len(spec.learned["movieId"])
     assert frame.loc["avgRating", "scaling"] == "standardize"
+    assert frame.loc["movieId", "input"] == "int32[0:1]"
+    assert frame.loc["userGenre", "input"] == "int32[3:6]"  # after movieGenre's 2 columns
+    assert frame.loc["avgRating", "input"] == "float32[1:2]"  # after ratingCount
     assert frame["width"].sum() == 4 + 3 + 3 + 1 + 1  # the stacked width
     spec.summary()
     printed = capsys.readouterr().out

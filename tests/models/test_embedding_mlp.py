@@ -12,6 +12,13 @@ def test_summary_shows_the_stages(spec):
     model = dc.models.EmbeddingMLP(spec)
     names = [layer.name for layer in model.layers]
     assert names == ["float32", "int32", "embedding_stack", "mlp", "scoring_head"]
+    lines = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    printed = "\n".join(lines)
+    stages = ["embedding_stack", "mlp (MLP)", "scoring_head", "Feature stage", "userGenre"]
+    places = [printed.index(stage) for stage in stages]
+    assert places == sorted(places)
+    assert "int32[3:6]" in printed  # userGenre's columns of the int32 input
 
 
 def test_output_shape_and_range(spec, frame):
