@@ -14,8 +14,10 @@ PAGES = sorted(p for p in DOCS.glob("*.md") if "```python" in p.read_text())
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_python_blocks_run_as_written(page, tmp_path, monkeypatch):
     if page.name == "serving.md" and keras.backend.backend() == "torch":
-        pytest.skip("the page exports a SavedModel, which Keras cannot do from a PyTorch model "
-                    "(the page says so; tests/serving covers the TensorFlow reload it shows)")
+        pytest.skip(
+            "the page exports a SavedModel, which Keras cannot do from a PyTorch model "
+            "(the page says so; tests/serving covers the TensorFlow reload it shows)"
+        )
     blocks = re.findall(r"^([ \t]*)```python\n(.*?)^\1```", page.read_text(), re.S | re.M)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": f"docs_{page.stem}"}

@@ -5,7 +5,6 @@ import re
 import tempfile
 
 
-
 PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "data.md"
 
 

@@ -16,7 +16,6 @@ from tests.data.conftest import write_csv
 from tests.data.conftest import write_parquet
 
 
-
 @pytest.fixture
 def files(tmp_path, frame):
     """The frame in three files of unequal sizes: CSV, Parquet, CSV."""

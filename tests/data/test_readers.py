@@ -49,8 +49,9 @@ def test_an_empty_field_is_missing_never_zero(tmp_path):
     _, batches = rows_of(path)
     x, y = batches[0]
     expected = small_spec().transform(
-        {"rowId": [0, 1, 2, 3], "c": ["0", None, None, " a "], "x": [0.0, None, None, None]}
-    , packed=False)
+        {"rowId": [0, 1, 2, 3], "c": ["0", None, None, " a "], "x": [0.0, None, None, None]},
+        packed=False,
+    )
     np.testing.assert_array_equal(x["c"][:, 0], [1, -1, -1, 0])  # " a " is not "a": OOV
     np.testing.assert_array_equal(x["x"][:, 0], [0.0, -5.0, -5.0, -5.0])
     for name in expected:

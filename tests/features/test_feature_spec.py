@@ -213,8 +213,9 @@ def test_a_0_1_config_still_loads():
             "g2": ["a", "a"],
             "avgRating": [4.0, None],
             "year": [1980, 2000],
-        }
-    , packed=False)
+        },
+        packed=False,
+    )
     assert arrays["movieId"].tolist() == [[2], [0]]
     assert arrays["genre"].tolist() == [[2, 1], [-1, 1]]
     assert spec.embedding_dim("genre") == 3 and spec.embedding_dim("movieId") == 4
@@ -239,10 +240,12 @@ def test_summary_names_every_feature_and_its_table(spec, capsys):
 
 
 def test_a_list_read_as_one_value_is_warned_of():
-    spec = dc.FeatureSpec([
-        dc.Categorical("genres", max_values=3, separator="|"),
-        dc.Categorical("tags"),  # holds lists too, but declares no separator
-    ])
+    spec = dc.FeatureSpec(
+        [
+            dc.Categorical("genres", max_values=3, separator="|"),
+            dc.Categorical("tags"),  # holds lists too, but declares no separator
+        ]
+    )
     data = {"genres": ["a|b", "c"], "tags": ["new|kids", "old"]}
     with pytest.warns(UserWarning, match=r"'tags' learned 1 values that contain '\|'.*'genres'"):
         spec.adapt(data)

@@ -244,7 +244,9 @@ def test_a_column_with_any_name_is_read_through_columns():
         ]
     )
     spec.adapt(pd.DataFrame({"user id": ["a", "b"], "price (€)": [1.0, 3.0]}))
-    assert spec.transform({"user id": ["b"], "price (€)": [2.0]}, packed=False)["user_id"].tolist() == [[2]]
+    assert spec.transform({"user id": ["b"], "price (€)": [2.0]}, packed=False)[
+        "user_id"
+    ].tolist() == [[2]]
 
 
 def test_zero_rows_give_zero_row_arrays(trained):

@@ -129,7 +129,8 @@ def test_spec_config_keeps_every_key_unless_asked(model):
     assert dc.FeatureSpec.from_json(spec.to_json()) == spec
     raw = long_frame(5)
     np.testing.assert_array_equal(
-        spec.copy().transform(raw, packed=False)["movieId"], spec.transform(raw, packed=False)["movieId"]
+        spec.copy().transform(raw, packed=False)["movieId"],
+        spec.transform(raw, packed=False)["movieId"],
     )
     sized = dc.FeatureSpec.from_config(spec.get_config(assets=True))
     assert sized.table_rows("movieId") == spec.table_rows("movieId") == NUM_MOVIES + 1
@@ -146,7 +147,8 @@ def test_given_vocabulary_keeps_its_numbers(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     assert loaded.spec["movieId"].vocabulary == tuple(ids)
     np.testing.assert_array_equal(
-        loaded.spec.transform(frame, packed=False)["movieId"], spec.transform(frame, packed=False)["movieId"]
+        loaded.spec.transform(frame, packed=False)["movieId"],
+        spec.transform(frame, packed=False)["movieId"],
     )
 
 
