@@ -1,6 +1,7 @@
 """Categorical: a categorical feature looked up in a vocabulary, given or learned."""
 
 import dataclasses
+import typing
 
 import keras
 import numpy as np
@@ -105,19 +106,34 @@ class Categorical(CategoricalFeature):
     # at the end: adding each chunk into the whole vocabulary made adapt quadratic in chunks.
     MERGE_EVERY = 32
 
+    # A piece counts int64 keys (the key of int i is `str(i)`) or text keys: ids are counted
+    # as numbers, and made text once, in `finish`.
     def summarize(self, columns, num_rows):
-        keys, missing, _, _, _ = self.keys(columns, num_rows)
-        return [pd.Series(keys[~missing], dtype=object).value_counts(sort=False)]
+        by_column = self.column_codes(columns, num_rows)
+        if by_column is None:
+            keys, missing, _, _, _ = self.keys(columns, num_rows)
+            return _add_up([_counts(keys[~missing], np.ones(np.count_nonzero(~missing), np.int64))])
+        pieces = []
+        for ints, codes, keys in by_column:
+            if ints is not None:
+                pieces.append(pd.Series(ints[codes == values.INT_CELL]).value_counts(sort=False))
+            if len(keys):
+                counts = np.bincount(codes[codes >= 0], minlength=len(keys))
+                pieces.append(_counts(keys[counts > 0], counts[counts > 0]))
+        return _add_up(pieces)
 
     def merge(self, a, b):
         pieces = a + b
-        return [_add_up(pieces)] if len(pieces) > self.MERGE_EVERY else pieces
+        return _add_up(pieces) if len(pieces) > self.MERGE_EVERY else pieces
 
     def finish(self, pieces):
-        counts = _add_up(pieces)
+        parts = _add_up(pieces)
+        texts = [values.int_texts(p.index.to_numpy()) if _of_ints(p) else p.index for p in parts]
+        counts = _add_up([_counts(k, p.to_numpy()) for k, p in zip(texts, parts)])
+        counts = counts[0] if counts else _counts(np.empty(0, object), np.empty(0, np.int64))
         counts = counts[counts >= self.min_count]
         order = np.lexsort((counts.index.to_numpy(dtype=str), -counts.to_numpy()))
-        vocabulary = [str(k) for k in counts.index.to_numpy()[order]]
+        vocabulary = counts.index.to_numpy(dtype=object)[order].tolist()
         if self.max_tokens is not None:
             vocabulary = vocabulary[: self.max_tokens]
         if not vocabulary:
@@ -140,27 +156,38 @@ class Categorical(CategoricalFeature):
         return learned
 
     def prepare(self, learned):
-        """A pandas Index of the vocabulary's keys, for vectorized lookups."""
+        """The vocabulary's keys as pandas Indexes, for vectorized lookups (`VocabularyIndex`)."""
         vocabulary = values.object_array(self._vocabulary(learned))
-        return pd.Index(values.to_keys(vocabulary, self.name)[0], dtype=object)
+        keys = values.to_keys(vocabulary, self.name)[0]
+        positions, ints = values.int64_keys(keys)
+        return VocabularyIndex(pd.Index(keys, dtype=object), pd.Index(ints), positions)
 
-    def lookup(self, keys, index):
-        if len(keys) <= 16:  # One serving request: get_loc skips get_indexer's fixed cost.
-            rows = np.array([_row(index, key) for key in keys], dtype=np.int64)
+    def lookup(self, keys, prepared):
+        if len(keys) <= values.FEW_CELLS:  # One request: get_loc skips get_indexer's fixed cost.
+            found = np.array([_row(prepared.keys, key) for key in keys], dtype=np.int64)
         else:
-            rows = index.get_indexer(pd.Index(keys, dtype=object))
-        oov = rows < 0
+            found = prepared.keys.get_indexer(pd.Index(keys, dtype=object))
+        return self._rows(found, lambda oov: keys[oov])
+
+    def lookup_ints(self, ints, prepared):
+        found = np.append(prepared.int_positions, -1)[prepared.ints.get_indexer(ints)]
+        return self._rows(found, lambda oov: values.int_texts(ints[oov]))
+
+    def _rows(self, found, oov_keys):
+        """Table rows from vocabulary positions (-1: unseen); `oov_keys(oov)` for the spill."""
+        oov = found < 0
+        rows = found + self.num_oov
         if self.num_oov == 1:
-            spill = np.zeros(len(keys), dtype=np.int64)
-        else:
-            spill = hash_rows(keys, self.num_oov)
-        return np.where(oov, spill, rows + self.num_oov), oov
+            rows[oov] = 0
+        elif oov.any():
+            rows[oov] = hash_rows(oov_keys(oov), self.num_oov)
+        return rows, oov
 
     def prepare_tf(self, learned):
         """A `tf.lookup.StaticHashTable` of the vocabulary's keys to their rows (-1: unseen)."""
         import tensorflow as tf
 
-        keys = list(self.prepare(learned))
+        keys = list(self.prepare(learned).keys)
         rows = tf.range(self.num_oov, self.num_oov + len(keys), dtype=tf.int64)
         initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(keys, tf.string), rows)
         return tf.lookup.StaticHashTable(initializer, default_value=-1)
@@ -180,7 +207,7 @@ class Categorical(CategoricalFeature):
 
     def row_keys(self, learned):
         oov = ["[OOV]"] if self.num_oov == 1 else [f"[OOV{i}]" for i in range(self.num_oov)]
-        return oov + list(self.prepare(learned))
+        return oov + list(self.prepare(learned).keys)
 
 
 def _row(index, key):
@@ -190,6 +217,33 @@ def _row(index, key):
         return -1
 
 
+class VocabularyIndex(typing.NamedTuple):
+    """What `Categorical.prepare` makes: the keys, and those that are int64 texts as ints."""
+
+    keys: pd.Index  # of str; the key at position p is on row p + num_oov
+    ints: pd.Index  # of int64: the keys that are `str(i)` of an int64 i
+    int_positions: np.ndarray  # the position in `keys` of each of `ints`
+
+
+def _counts(keys, counts):
+    return pd.Series(counts, index=pd.Index(keys, dtype=object), dtype=np.int64)
+
+
+def _of_ints(counts):
+    return counts.index.dtype.kind == "i"
+
+
 def _add_up(pieces):
-    """Key counts of several chunks as one Series of counts."""
-    return pd.concat(pieces).groupby(level=0, sort=False).sum()
+    """Key counts of several chunks summed: a Series for int64 keys, one for text keys."""
+    groups = [[p for p in pieces if _of_ints(p)], [p for p in pieces if not _of_ints(p)]]
+    return [_sum(group) for group in groups if group]
+
+
+def _sum(pieces):
+    """One Series of counts, its keys in order of first appearance."""
+    if len(pieces) == 1 and pieces[0].index.is_unique:
+        return pieces[0]
+    keys = np.concatenate([p.index.to_numpy() for p in pieces])
+    codes, distinct = pd.factorize(keys)
+    counts = np.bincount(codes, np.concatenate([p.to_numpy() for p in pieces]), len(distinct))
+    return pd.Series(counts.astype(np.int64), index=pd.Index(distinct, dtype=distinct.dtype))
