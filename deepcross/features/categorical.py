@@ -157,9 +157,14 @@ class Categorical(CategoricalFeature):
 
     def prepare(self, learned):
         """The vocabulary's keys as pandas Indexes, for vectorized lookups (`VocabularyIndex`)."""
-        vocabulary = values.object_array(self._vocabulary(learned))
-        keys = values.to_keys(vocabulary, self.name)[0]
-        positions, ints = values.int64_keys(keys)
+        keys = values.object_array(self._vocabulary(learned))
+        positions, ints = values.int64_keys(keys)  # "349" is its own key: to_keys skips it
+        others = np.ones(len(keys), bool)
+        others[positions] = False
+        others = np.flatnonzero(others)
+        keys[others] = values.to_keys(keys[others], self.name)[0]
+        more, more_ints = values.int64_keys(keys[others])  # 349 and "0349" are keyed "349"
+        positions, ints = np.append(positions, others[more]), np.append(ints, more_ints)
         return VocabularyIndex(pd.Index(keys, dtype=object), pd.Index(ints), positions)
 
     def lookup(self, keys, prepared):

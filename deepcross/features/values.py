@@ -245,23 +245,30 @@ def int_cells(values):
     return None, None
 
 
-def int64_keys(keys):
-    """The keys (str) that are the decimal text of an int64: `(positions, ints)`."""
-    keys = object_array(keys) if not isinstance(keys, np.ndarray) else keys.astype(object)
-    positions = np.flatnonzero(_only("-0123456789", keys) & (keys != ""))
-    try:
-        ints = keys[positions].astype(np.int64)
-    except (ValueError, OverflowError):  # "1-2", "-", or past int64: one by one
-        ints = np.array([_int64(text) for text in keys[positions]], dtype=np.int64)
-    canonical = int_texts(ints) == keys[positions]  # not "-0", "007", nor a failed parse
+def int64_keys(texts):
+    """Which cells of an object array are the decimal text of an int64 (so their own key).
+
+    Returns:
+        A tuple `(positions, ints)`: the positions of those cells, and their int64s.
+    """
+    try:  # all text of integers, as a learned vocabulary of ids is: int() on each, in C
+        ints, positions = texts.astype(np.int64), np.arange(len(texts))
+    except (TypeError, ValueError, OverflowError):
+        positions = np.flatnonzero(_flags(_maybe_int_text, texts))
+        ints = np.array([_int64(text) for text in texts[positions]], dtype=np.int64)
+    canonical = int_texts(ints) == texts[positions]  # not "007", " 7", "-0", 7.0 or 7
     return positions[canonical], ints[canonical]
+
+
+def _maybe_int_text(value):
+    return type(value) is str and value.lstrip("-").isdigit() and value.isascii()
 
 
 def _int64(text):
     try:
         value = int(text)
-    except ValueError:
-        return 0  # not canonical ("0" != text), so left out
+    except ValueError:  # "1-2": not canonical ("0" != text), so left out
+        return 0
     return value if -_INT64_MAX - 1 <= value <= _INT64_MAX else 0
 
 
