@@ -20,6 +20,7 @@ import pyarrow.parquet as pa_parquet
 
 from deepcross.data import csv_reader
 from deepcross.data import files
+from deepcross.features import raw_data
 
 
 def scan(file, columns, label, on_bad_rows, bad_rows, progress=None):
@@ -61,7 +62,7 @@ def read(file, columns, label, chunk_size):
 
 
 def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
-    """Yields the rows of a path or list of paths as dicts of numpy columns, for `adapt`."""
+    """Yields the rows of a path or list of paths as `raw_data.Columns`, for `adapt`."""
     files.check_on_bad_rows(on_bad_rows)
     found = files.source_files(source)
     progress = Progress(found, verbose)
@@ -71,9 +72,22 @@ def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
             file, columns, None, on_bad_rows, bad_rows, progress.at(i), chunk_size
         )
         for table in _rechunk(batches, chunk_size):
-            yield {name: files.to_numpy(table.column(name)) for name in columns}
+            yield _columns(table, columns)
         files.report(bad_rows)
     progress.done()
+
+
+def _columns(table, names):
+    """A table's columns as `raw_data.Columns`: text stays Arrow until read, and is factorized
+    by Arrow (`raw_data.ArrowText`); other columns are numpy (`files.to_numpy`)."""
+    sources = {}
+    for name in names:
+        column = table.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            sources[name] = raw_data.ArrowText(column.combine_chunks(), None)
+        else:
+            sources[name] = files.to_numpy(column)
+    return raw_data.Columns(sources, table.num_rows)
 
 
 class Progress:

@@ -112,14 +112,14 @@ class Categorical(CategoricalFeature):
         by_column = self.column_codes(columns, num_rows)
         if by_column is None:
             keys, missing, _, _, _ = self.keys(columns, num_rows)
-            return _add_up([_counts(keys[~missing], np.ones(np.count_nonzero(~missing), np.int64))])
+            return [_total(keys[~missing], np.ones(np.count_nonzero(~missing)))]
         pieces = []
         for ints, codes, keys in by_column:
             if ints is not None:
                 pieces.append(pd.Series(ints[codes == values.INT_CELL]).value_counts(sort=False))
             if len(keys):
                 counts = np.bincount(codes[codes >= 0], minlength=len(keys))
-                pieces.append(_counts(keys[counts > 0], counts[counts > 0]))
+                pieces.append(_total(keys[counts > 0], counts[counts > 0]))
         return _add_up(pieces)
 
     def merge(self, a, b):
@@ -127,10 +127,8 @@ class Categorical(CategoricalFeature):
         return _add_up(pieces) if len(pieces) > self.MERGE_EVERY else pieces
 
     def finish(self, pieces):
-        parts = _add_up(pieces)
-        texts = [values.int_texts(p.index.to_numpy()) if _of_ints(p) else p.index for p in parts]
-        counts = _add_up([_counts(k, p.to_numpy()) for k, p in zip(texts, parts)])
-        counts = counts[0] if counts else _counts(np.empty(0, object), np.empty(0, np.int64))
+        texts = [_as_text(p) if _of_ints(p) else p for p in _add_up(pieces)]  # 7 is "7"
+        counts = _sum(texts) if texts else _counts(np.empty(0, object), np.empty(0, np.int64))
         counts = counts[counts >= self.min_count]
         order = np.lexsort((counts.index.to_numpy(dtype=str), -counts.to_numpy()))
         vocabulary = counts.index.to_numpy(dtype=object)[order].tolist()
@@ -238,6 +236,10 @@ def _of_ints(counts):
     return counts.index.dtype.kind == "i"
 
 
+def _as_text(counts):
+    return _counts(values.int_texts(counts.index.to_numpy()), counts.to_numpy())
+
+
 def _add_up(pieces):
     """Key counts of several chunks summed: a Series for int64 keys, one for text keys."""
     groups = [[p for p in pieces if _of_ints(p)], [p for p in pieces if not _of_ints(p)]]
@@ -245,10 +247,15 @@ def _add_up(pieces):
 
 
 def _sum(pieces):
-    """One Series of counts, its keys in order of first appearance."""
-    if len(pieces) == 1 and pieces[0].index.is_unique:
+    """One Series of counts from several, each key once (as in each piece)."""
+    if len(pieces) == 1:
         return pieces[0]
     keys = np.concatenate([p.index.to_numpy() for p in pieces])
+    return _total(keys, np.concatenate([p.to_numpy() for p in pieces]))
+
+
+def _total(keys, counts):
+    """Counts added up by key, as a Series; keys in order of first appearance."""
     codes, distinct = pd.factorize(keys)
-    counts = np.bincount(codes, np.concatenate([p.to_numpy() for p in pieces]), len(distinct))
-    return pd.Series(counts.astype(np.int64), index=pd.Index(distinct, dtype=distinct.dtype))
+    total = np.bincount(codes, counts, len(distinct)).astype(np.int64)
+    return pd.Series(total, index=pd.Index(distinct, dtype=distinct.dtype))

@@ -118,8 +118,14 @@ class CategoricalFeature(EmbeddedFeature):
         a list-valued column, a few rows (one request), or a cell that is not a key."""
         if self.max_values is not None or num_rows <= values.FEW_CELLS:
             return None
-        found = [values.key_codes(raw_data.column(columns, c, self.name)) for c in self.source_columns]
+        found = [self._key_codes(columns, c) for c in self.source_columns]
         return None if any(codes is None for codes in found) else found
+
+    def _key_codes(self, columns, name):
+        factorized = raw_data.factorized(columns, name)  # Arrow text: no numpy array made
+        if factorized is not None:
+            return values.key_codes(None, factorized)
+        return values.key_codes(raw_data.column(columns, name, self.name))
 
     def encode(self, columns, num_rows, prepared):
         by_column = self.column_codes(columns, num_rows)

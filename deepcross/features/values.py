@@ -194,7 +194,7 @@ def _keys(values, feature, rows):
     return _keys_by_cell(values, feature, rows)
 
 
-def key_codes(values):
+def key_codes(values, factorized=None):
     """`to_keys` of a long column, for lookups and counts that need not make every key.
 
     Cells whose key is the decimal text of an int64 (ints, bools, integral floats under
@@ -205,14 +205,16 @@ def key_codes(values):
         `str(ints[i])`, -1 where it is missing, else the position of its key in `keys` (an
         object array of str, in order of first appearance; two cells "7" and "007" are two
         positions holding "7"). `ints` is None for a column of no numbers. Or None when a cell
-        is not a categorical value: `to_keys` names it.
+        is not a categorical value: `to_keys` names it. `factorized`, `pd.factorize(values)`
+        of a column of text when the caller has it (`raw_data.factorized`), stands for
+        `values`.
     """
-    ints, exact = int_cells(values)
+    ints, exact = (None, None) if factorized is not None else int_cells(values)
     if ints is not None and exact is None:
         return ints, np.full(len(values), INT_CELL, np.int64), np.empty(0, object)
     rest = values if exact is None else values[~exact]
     try:
-        codes, distinct = pd.factorize(rest)  # None, NaN, NaT get code -1
+        codes, distinct = factorized or pd.factorize(rest)  # None, NaN, NaT get code -1
         keys, missing = _keys(np.asarray(distinct), None, None)
     except (TypeError, ValueError):  # a list (unhashable), a date...: not keys
         return None
