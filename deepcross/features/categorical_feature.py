@@ -149,14 +149,16 @@ class CategoricalFeature(EmbeddedFeature):
         out = np.empty((num_rows, self.length), dtype=np.int32)
         counts = dict.fromkeys(["values", "missing", "oov", "truncated"], 0)
         for slot, (ints, codes, keys) in enumerate(by_column):
-            rows, oov = np.full(num_rows, -1, np.int64), np.zeros(num_rows, bool)
-            if ints is not None:
-                cells = codes == values.INT_CELL
-                rows[cells], oov[cells] = self.lookup_ints(ints[cells], prepared)
-            if len(keys):
-                cells = codes >= 0
-                key_rows, key_oov = self.lookup(keys, prepared)
-                rows[cells], oov[cells] = key_rows[codes[cells]], key_oov[codes[cells]]
+            if ints is not None and not len(keys) and (codes == values.INT_CELL).all():
+                rows, oov = self.lookup_ints(ints, prepared)  # a column of ids
+            else:
+                key_rows, key_oov = self.lookup(keys, prepared) if len(keys) else ([], [])
+                # Codes -2 (INT_CELL, set below) and -1 (missing) pick the two cells appended.
+                rows = np.append(np.asarray(key_rows, np.int64), [-1, -1])[codes]
+                oov = np.append(np.asarray(key_oov, bool), [False, False])[codes]
+                if ints is not None:
+                    cells = codes == values.INT_CELL
+                    rows[cells], oov[cells] = self.lookup_ints(ints[cells], prepared)
             out[:, slot] = rows
             missing = int(np.count_nonzero(codes == -1))
             counts["values"] += num_rows - missing
