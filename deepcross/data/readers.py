@@ -69,7 +69,7 @@ def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
     for i, file in enumerate(found):
         bad_rows = []
         batches = _valid_batches(
-            file, columns, None, on_bad_rows, bad_rows, progress.at(i), chunk_size
+            file, columns, None, on_bad_rows, bad_rows, progress.at(i), chunk_size, text=True
         )
         for table in _rechunk(batches, chunk_size):
             yield _columns(table, columns)
@@ -83,11 +83,17 @@ def _columns(table, names):
     sources = {}
     for name in names:
         column = table.column(name)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if _is_text(column.type) or (
+            pa.types.is_dictionary(column.type) and _is_text(column.type.value_type)
+        ):
             sources[name] = raw_data.ArrowText(column.combine_chunks(), None)
         else:
             sources[name] = files.to_numpy(column)
     return raw_data.Columns(sources, table.num_rows)
+
+
+def _is_text(kind):
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 class Progress:
@@ -109,13 +115,17 @@ class Progress:
             self._bar.update(sum(self._sizes), finalize=True)
 
 
-def _valid_batches(file, columns, label, on_bad_rows, bad_rows, progress, chunk_size=65_536):
+def _valid_batches(
+    file, columns, label, on_bad_rows, bad_rows, progress, chunk_size=65_536, text=False
+):
+    """Batches of the file's valid rows; with `text`, Parquet text columns come
+    dictionary-encoded, as the file stores them (for `_columns`)."""
     names = list(dict.fromkeys([*columns] + ([label] if label is not None else [])))
     bad = files.BadRows(file, on_bad_rows, bad_rows)
     if file.format == "csv":
         yield from csv_reader.csv_batches(file, names, label, bad, progress)
     else:
-        yield from _parquet_batches(file, names, label, bad, progress, chunk_size)
+        yield from _parquet_batches(file, names, label, bad, progress, chunk_size, text)
     bad.close()
 
 
@@ -136,10 +146,14 @@ def _rechunk(batches, chunk_size):
         yield pa.Table.from_batches(pending)
 
 
-def _parquet_batches(file, names, label, bad, progress, chunk_size):
+def _parquet_batches(file, names, label, bad, progress, chunk_size, text=False):
     """Record batches of a Parquet file's rows, those with a bad label left out."""
     with _parquet_file(file) as parquet:
         files.check_columns(file, parquet.schema_arrow.names, names)
+        schema = parquet.schema_arrow
+    # With `text`, text columns are read as the dictionaries the file stores: no str per cell.
+    dictionary = [n for n in names if text and n != label and _is_text(schema.field(n).type)]
+    with _parquet_file(file, dictionary or None) as parquet:
         total, emitted = max(parquet.metadata.num_rows, 1), 0
         batches = functools.partial(parquet.iter_batches, batch_size=chunk_size, columns=names)
         for batch in files.arrow_errors(batches, file):
@@ -157,8 +171,8 @@ def _parquet_batches(file, names, label, bad, progress, chunk_size):
             yield batch
 
 
-def _parquet_file(file):
+def _parquet_file(file, read_dictionary=None):
     try:
-        return pa_parquet.ParquetFile(file.path)
+        return pa_parquet.ParquetFile(file.path, read_dictionary=read_dictionary)
     except (pa.ArrowInvalid, OSError) as error:
         raise ValueError(f"{file.path} is not a Parquet file pyarrow reads: {error}") from None

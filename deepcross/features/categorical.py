@@ -129,9 +129,10 @@ class Categorical(CategoricalFeature):
     def finish(self, pieces):
         texts = [_as_text(p) if _of_ints(p) else p for p in _add_up(pieces)]  # 7 is "7"
         counts = _sum(texts) if texts else _counts(np.empty(0, object), np.empty(0, np.int64))
-        counts = counts[counts >= self.min_count]
-        order = np.lexsort((counts.index.to_numpy(dtype=str), -counts.to_numpy()))
-        vocabulary = counts.index.to_numpy(dtype=object)[order].tolist()
+        keys, counts = counts.index.to_numpy(dtype=object), counts.to_numpy()
+        keep = counts >= self.min_count
+        keys, counts = keys[keep], counts[keep]
+        vocabulary = keys[np.lexsort((keys.astype(str), -counts))].tolist()
         if self.max_tokens is not None:
             vocabulary = vocabulary[: self.max_tokens]
         if not vocabulary:

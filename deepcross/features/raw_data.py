@@ -137,15 +137,18 @@ def factorized(columns, name):
 
 
 class ArrowText:
-    """A column source: Arrow text, as numpy objects (`na_value` where null), each distinct
-    text made once, and its `pd.factorize` from Arrow's dictionary encoding."""
+    """A column source: an Arrow array of text (dictionary-encoded or not), as numpy objects
+    (`na_value` where null), each distinct text made once, and its `pd.factorize` from the
+    dictionary encoding (its distinct texts may hold some twice, or some no cell holds)."""
 
     def __init__(self, array, na_value):
         self._array, self._na_value, self._factorized = array, na_value, None
 
     def factorize(self):
         if self._factorized is None:
-            encoded = self._array.dictionary_encode()
+            encoded = self._array
+            if not hasattr(encoded, "indices"):  # not a DictionaryArray yet
+                encoded = encoded.dictionary_encode()
             codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
             self._factorized = codes, encoded.dictionary.to_numpy(zero_copy_only=False)
         return self._factorized
