@@ -166,3 +166,39 @@ def test_long_columns_encode_and_learn_as_the_cell_by_cell_path(monkeypatch, see
     assert slow_counts == fast_counts
     for name, array in slow_arrays.items():
         np.testing.assert_array_equal(fast_arrays[name], array)
+
+
+def text_frame(rng, n):
+    """Text columns as pandas reads them from Arrow (dtype str), odd texts and gaps included."""
+    texts = np.array(["Action", " 7 ", "007", "7", "", "  ", "é", "a\\x00", "-0", "1e3", None])
+    picked = lambda: texts[rng.integers(0, len(texts), n)]  # noqa: E731
+    return pd.DataFrame({"a": picked(), "b": picked(), "id": rng.integers(0, 50, n)}).astype(
+        {"a": "str", "b": "str"}
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_arrow_text_columns_and_files_agree_with_object_columns(tmp_path, seed):
+    frame = text_frame(np.random.default_rng(seed), 300)
+    assert isinstance(frame["a"].array, pd.arrays.ArrowStringArray)
+    objects = frame.astype({"a": object, "b": object})
+
+    def make():
+        return dc.FeatureSpec(
+            [
+                dc.Categorical("ab", columns=["a", "b"], num_oov=2),
+                dc.Categorical("one", columns=["a"], vocabulary=["7", "Action", "x"]),
+                dc.Categorical("id"),
+            ]
+        )
+
+    expected = make().adapt(objects)
+    frame.to_parquet(tmp_path / "f.parquet", row_group_size=70)  # several dictionaries
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    for data in (frame, tmp_path / "f.parquet", tmp_path / "f.csv"):
+        assert make().adapt(data).learned == expected.learned
+    arrays, counts = expected.transform(frame, return_counts=True)
+    want_arrays, want_counts = expected.transform(objects, return_counts=True)
+    assert counts == want_counts
+    for name, array in want_arrays.items():
+        np.testing.assert_array_equal(arrays[name], array)
