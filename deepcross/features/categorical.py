@@ -104,10 +104,10 @@ class Categorical(CategoricalFeature):
 
     # The state is a list of per-chunk key counts, added up only every MERGE_EVERY chunks and
     # at the end: adding each chunk into the whole vocabulary made adapt quadratic in chunks.
+    # A piece (a Series) counts int64 keys, the key of int i being `str(i)`, or text keys: ids
+    # are counted as numbers and made text once, in `finish`.
     MERGE_EVERY = 32
 
-    # A piece counts int64 keys (the key of int i is `str(i)`) or text keys: ids are counted
-    # as numbers, and made text once, in `finish`.
     def summarize(self, columns, num_rows):
         by_column = self.column_codes(columns, num_rows)
         if by_column is None:

@@ -160,8 +160,9 @@ class ArrowText:
 
 def _frame_source(frame, i):
     """Column `i` of a DataFrame: an `ArrowText` for Arrow text, else a function that reads it."""
-    array = frame._get_column_array(i) if hasattr(frame, "_get_column_array") else None
-    if isinstance(array, pd.arrays.ArrowStringArray) and len(frame) > values.FEW_CELLS:
+    long = len(frame) > values.FEW_CELLS and hasattr(frame, "_get_column_array")
+    array = frame._get_column_array(i) if long else None  # one request: read when used
+    if isinstance(array, pd.arrays.ArrowStringArray):
         import pyarrow as pa
 
         return ArrowText(pa.array(array), array.dtype.na_value)
