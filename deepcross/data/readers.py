@@ -86,7 +86,7 @@ def _columns(table, names):
         if _is_text(column.type) or (
             pa.types.is_dictionary(column.type) and _is_text(column.type.value_type)
         ):
-            sources[name] = raw_data.ArrowText(column.combine_chunks(), None)
+            sources[name] = raw_data.ArrowText(column, None)
         else:
             sources[name] = files.to_numpy(column)
     return raw_data.Columns(sources, table.num_rows)

@@ -142,6 +142,8 @@ class ArrowText:
     dictionary encoding (its distinct texts may hold some twice, or some no cell holds)."""
 
     def __init__(self, array, na_value):
+        if hasattr(array, "combine_chunks"):  # a ChunkedArray: one dictionary for all
+            array = array.combine_chunks()
         self._array, self._na_value, self._factorized = array, na_value, None
 
     def factorize(self):

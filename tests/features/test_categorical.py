@@ -179,8 +179,9 @@ def text_frame(rng, n):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_arrow_text_columns_and_files_agree_with_object_columns(tmp_path, seed):
-    frame = text_frame(np.random.default_rng(seed), 300)
-    assert isinstance(frame["a"].array, pd.arrays.ArrowStringArray)
+    rng = np.random.default_rng(seed)
+    frame = pd.concat([text_frame(rng, 150), text_frame(rng, 150)], ignore_index=True)
+    assert isinstance(frame["a"].array, pd.arrays.ArrowStringArray)  # of two Arrow chunks
     objects = frame.astype({"a": object, "b": object})
 
     def make():
