@@ -20,6 +20,7 @@ import pyarrow.parquet as pa_parquet
 
 from deepcross.data import csv_reader
 from deepcross.data import files
+from deepcross.features import raw_data
 
 
 def scan(file, columns, label, on_bad_rows, bad_rows, progress=None):
@@ -61,19 +62,38 @@ def read(file, columns, label, chunk_size):
 
 
 def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
-    """Yields the rows of a path or list of paths as dicts of numpy columns, for `adapt`."""
+    """Yields the rows of a path or list of paths as `raw_data.Columns`, for `adapt`."""
     files.check_on_bad_rows(on_bad_rows)
     found = files.source_files(source)
     progress = Progress(found, verbose)
     for i, file in enumerate(found):
         bad_rows = []
         batches = _valid_batches(
-            file, columns, None, on_bad_rows, bad_rows, progress.at(i), chunk_size
+            file, columns, None, on_bad_rows, bad_rows, progress.at(i), chunk_size, text=True
         )
         for table in _rechunk(batches, chunk_size):
-            yield {name: files.to_numpy(table.column(name)) for name in columns}
+            yield _columns(table, columns)
         files.report(bad_rows)
     progress.done()
+
+
+def _columns(table, names):
+    """A table's columns as `raw_data.Columns`: text stays Arrow until read, and is factorized
+    by Arrow (`raw_data.ArrowText`); other columns are numpy (`files.to_numpy`)."""
+    sources = {}
+    for name in names:
+        column = table.column(name)
+        if _is_text(column.type) or (
+            pa.types.is_dictionary(column.type) and _is_text(column.type.value_type)
+        ):
+            sources[name] = raw_data.ArrowText(column, None)
+        else:
+            sources[name] = files.to_numpy(column)
+    return raw_data.Columns(sources, table.num_rows)
+
+
+def _is_text(kind):
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 class Progress:
@@ -95,13 +115,17 @@ class Progress:
             self._bar.update(sum(self._sizes), finalize=True)
 
 
-def _valid_batches(file, columns, label, on_bad_rows, bad_rows, progress, chunk_size=65_536):
+def _valid_batches(
+    file, columns, label, on_bad_rows, bad_rows, progress, chunk_size=65_536, text=False
+):
+    """Batches of the file's valid rows; with `text`, Parquet text columns come
+    dictionary-encoded, as the file stores them (for `_columns`)."""
     names = list(dict.fromkeys([*columns] + ([label] if label is not None else [])))
     bad = files.BadRows(file, on_bad_rows, bad_rows)
     if file.format == "csv":
         yield from csv_reader.csv_batches(file, names, label, bad, progress)
     else:
-        yield from _parquet_batches(file, names, label, bad, progress, chunk_size)
+        yield from _parquet_batches(file, names, label, bad, progress, chunk_size, text)
     bad.close()
 
 
@@ -122,10 +146,14 @@ def _rechunk(batches, chunk_size):
         yield pa.Table.from_batches(pending)
 
 
-def _parquet_batches(file, names, label, bad, progress, chunk_size):
+def _parquet_batches(file, names, label, bad, progress, chunk_size, text=False):
     """Record batches of a Parquet file's rows, those with a bad label left out."""
     with _parquet_file(file) as parquet:
         files.check_columns(file, parquet.schema_arrow.names, names)
+        schema = parquet.schema_arrow
+    # With `text`, text columns are read as the dictionaries the file stores: no str per cell.
+    dictionary = [n for n in names if text and n != label and _is_text(schema.field(n).type)]
+    with _parquet_file(file, dictionary or None) as parquet:
         total, emitted = max(parquet.metadata.num_rows, 1), 0
         batches = functools.partial(parquet.iter_batches, batch_size=chunk_size, columns=names)
         for batch in files.arrow_errors(batches, file):
@@ -143,8 +171,8 @@ def _parquet_batches(file, names, label, bad, progress, chunk_size):
             yield batch
 
 
-def _parquet_file(file):
+def _parquet_file(file, read_dictionary=None):
     try:
-        return pa_parquet.ParquetFile(file.path)
+        return pa_parquet.ParquetFile(file.path, read_dictionary=read_dictionary)
     except (pa.ArrowInvalid, OSError) as error:
         raise ValueError(f"{file.path} is not a Parquet file pyarrow reads: {error}") from None

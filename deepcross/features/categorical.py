@@ -1,6 +1,7 @@
 """Categorical: a categorical feature looked up in a vocabulary, given or learned."""
 
 import dataclasses
+import typing
 
 import keras
 import numpy as np
@@ -103,21 +104,35 @@ class Categorical(CategoricalFeature):
 
     # The state is a list of per-chunk key counts, added up only every MERGE_EVERY chunks and
     # at the end: adding each chunk into the whole vocabulary made adapt quadratic in chunks.
+    # A piece (a Series) counts int64 keys, the key of int i being `str(i)`, or text keys: ids
+    # are counted as numbers and made text once, in `finish`.
     MERGE_EVERY = 32
 
     def summarize(self, columns, num_rows):
-        keys, missing, _, _, _ = self.keys(columns, num_rows)
-        return [pd.Series(keys[~missing], dtype=object).value_counts(sort=False)]
+        by_column = self.column_codes(columns, num_rows)
+        if by_column is None:
+            keys, missing, _, _, _ = self.keys(columns, num_rows)
+            return [_total(keys[~missing], np.ones(np.count_nonzero(~missing)))]
+        pieces = []
+        for ints, codes, keys in by_column:
+            if ints is not None:
+                pieces.append(pd.Series(ints[codes == values.INT_CELL]).value_counts(sort=False))
+            if len(keys):
+                counts = np.bincount(codes[codes >= 0], minlength=len(keys))
+                pieces.append(_total(keys[counts > 0], counts[counts > 0]))
+        return _add_up(pieces)
 
     def merge(self, a, b):
         pieces = a + b
-        return [_add_up(pieces)] if len(pieces) > self.MERGE_EVERY else pieces
+        return _add_up(pieces) if len(pieces) > self.MERGE_EVERY else pieces
 
     def finish(self, pieces):
-        counts = _add_up(pieces)
-        counts = counts[counts >= self.min_count]
-        order = np.lexsort((counts.index.to_numpy(dtype=str), -counts.to_numpy()))
-        vocabulary = [str(k) for k in counts.index.to_numpy()[order]]
+        texts = [_as_text(p) if _of_ints(p) else p for p in _add_up(pieces)]  # 7 is "7"
+        counts = _sum(texts) if texts else _counts(np.empty(0, object), np.empty(0, np.int64))
+        keys, counts = counts.index.to_numpy(dtype=object), counts.to_numpy()
+        keep = counts >= self.min_count
+        keys, counts = keys[keep], counts[keep]
+        vocabulary = keys[np.lexsort((keys.astype(str), -counts))].tolist()
         if self.max_tokens is not None:
             vocabulary = vocabulary[: self.max_tokens]
         if not vocabulary:
@@ -140,27 +155,43 @@ class Categorical(CategoricalFeature):
         return learned
 
     def prepare(self, learned):
-        """A pandas Index of the vocabulary's keys, for vectorized lookups."""
-        vocabulary = values.object_array(self._vocabulary(learned))
-        return pd.Index(values.to_keys(vocabulary, self.name)[0], dtype=object)
+        """The vocabulary's keys as pandas Indexes, for vectorized lookups (`VocabularyIndex`)."""
+        keys = values.object_array(self._vocabulary(learned))
+        positions, ints = values.int64_keys(keys)  # "349" is its own key: to_keys skips it
+        others = np.ones(len(keys), bool)
+        others[positions] = False
+        others = np.flatnonzero(others)
+        keys[others] = values.to_keys(keys[others], self.name)[0]
+        more, more_ints = values.int64_keys(keys[others])  # 349 and "0349" are keyed "349"
+        positions, ints = np.append(positions, others[more]), np.append(ints, more_ints)
+        return VocabularyIndex(pd.Index(keys, dtype=object), pd.Index(ints), positions)
 
-    def lookup(self, keys, index):
-        if len(keys) <= 16:  # One serving request: get_loc skips get_indexer's fixed cost.
-            rows = np.array([_row(index, key) for key in keys], dtype=np.int64)
+    def lookup(self, keys, prepared):
+        if len(keys) <= values.FEW_CELLS:  # One request: get_loc skips get_indexer's fixed cost.
+            found = np.array([_row(prepared.keys, key) for key in keys], dtype=np.int64)
         else:
-            rows = index.get_indexer(pd.Index(keys, dtype=object))
-        oov = rows < 0
+            found = prepared.keys.get_indexer(pd.Index(keys, dtype=object))
+        return self._rows(found, lambda oov: keys[oov])
+
+    def lookup_ints(self, ints, prepared):
+        found = np.append(prepared.int_positions, -1)[prepared.ints.get_indexer(ints)]
+        return self._rows(found, lambda oov: values.int_texts(ints[oov]))
+
+    def _rows(self, found, oov_keys):
+        """Table rows from vocabulary positions (-1: unseen); `oov_keys(oov)` for the spill."""
+        oov = found < 0
+        rows = found + self.num_oov
         if self.num_oov == 1:
-            spill = np.zeros(len(keys), dtype=np.int64)
-        else:
-            spill = hash_rows(keys, self.num_oov)
-        return np.where(oov, spill, rows + self.num_oov), oov
+            rows[oov] = 0
+        elif oov.any():
+            rows[oov] = hash_rows(oov_keys(oov), self.num_oov)
+        return rows, oov
 
     def prepare_tf(self, learned):
         """A `tf.lookup.StaticHashTable` of the vocabulary's keys to their rows (-1: unseen)."""
         import tensorflow as tf
 
-        keys = list(self.prepare(learned))
+        keys = list(self.prepare(learned).keys)
         rows = tf.range(self.num_oov, self.num_oov + len(keys), dtype=tf.int64)
         initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(keys, tf.string), rows)
         return tf.lookup.StaticHashTable(initializer, default_value=-1)
@@ -180,7 +211,7 @@ class Categorical(CategoricalFeature):
 
     def row_keys(self, learned):
         oov = ["[OOV]"] if self.num_oov == 1 else [f"[OOV{i}]" for i in range(self.num_oov)]
-        return oov + list(self.prepare(learned))
+        return oov + list(self.prepare(learned).keys)
 
 
 def _row(index, key):
@@ -190,6 +221,42 @@ def _row(index, key):
         return -1
 
 
+class VocabularyIndex(typing.NamedTuple):
+    """What `Categorical.prepare` makes: the keys, and those that are int64 texts as ints."""
+
+    keys: pd.Index  # of str; the key at position p is on row p + num_oov
+    ints: pd.Index  # of int64: the keys that are `str(i)` of an int64 i
+    int_positions: np.ndarray  # the position in `keys` of each of `ints`
+
+
+def _counts(keys, counts):
+    return pd.Series(counts, index=pd.Index(keys, dtype=object), dtype=np.int64)
+
+
+def _of_ints(counts):
+    return counts.index.dtype.kind == "i"
+
+
+def _as_text(counts):
+    return _counts(values.int_texts(counts.index.to_numpy()), counts.to_numpy())
+
+
 def _add_up(pieces):
-    """Key counts of several chunks as one Series of counts."""
-    return pd.concat(pieces).groupby(level=0, sort=False).sum()
+    """Key counts of several chunks summed: a Series for int64 keys, one for text keys."""
+    groups = [[p for p in pieces if _of_ints(p)], [p for p in pieces if not _of_ints(p)]]
+    return [_sum(group) for group in groups if group]
+
+
+def _sum(pieces):
+    """One Series of counts from several, each key once (as in each piece)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    keys = np.concatenate([p.index.to_numpy() for p in pieces])
+    return _total(keys, np.concatenate([p.to_numpy() for p in pieces]))
+
+
+def _total(keys, counts):
+    """Counts added up by key, as a Series; keys in order of first appearance."""
+    codes, distinct = pd.factorize(keys)
+    total = np.bincount(codes, counts, len(distinct)).astype(np.int64)
+    return pd.Series(total, index=pd.Index(distinct, dtype=distinct.dtype))

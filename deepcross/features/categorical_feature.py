@@ -84,6 +84,10 @@ class CategoricalFeature(EmbeddedFeature):
         """Maps an object array of keys to table rows; returns `(rows, is_oov)`."""
         raise NotImplementedError
 
+    def lookup_ints(self, ints, prepared):
+        """`lookup` of the keys `str(i)` of an int64 array; override to skip making them."""
+        return self.lookup(values.int_texts(ints), prepared)
+
     # --- Raw values to rows ---------------------------------------------------------------------
 
     def keys(self, columns, num_rows):
@@ -109,7 +113,24 @@ class CategoricalFeature(EmbeddedFeature):
         truncated = int(np.count_nonzero(~keep & ~missing))
         return keys[keep], missing[keep], row[keep], slot[keep], truncated
 
+    def column_codes(self, columns, num_rows):
+        """`values.key_codes` of each source column, or None where the flat `keys` serve:
+        a list-valued column, a few rows (one request), or a cell that is not a key."""
+        if self.max_values is not None or num_rows <= values.FEW_CELLS:
+            return None
+        found = [self._key_codes(columns, c) for c in self.source_columns]
+        return None if any(codes is None for codes in found) else found
+
+    def _key_codes(self, columns, name):
+        factorized = raw_data.factorized(columns, name)  # Arrow text: no numpy array made
+        if factorized is not None:
+            return values.key_codes(None, factorized)
+        return values.key_codes(raw_data.column(columns, name, self.name))
+
     def encode(self, columns, num_rows, prepared):
+        by_column = self.column_codes(columns, num_rows)
+        if by_column is not None:
+            return self._encode_columns(by_column, num_rows, prepared)
         keys, missing, row, slot, truncated = self.keys(columns, num_rows)
         present = ~missing
         ids, oov = self.lookup(keys[present], prepared)
@@ -121,6 +142,28 @@ class CategoricalFeature(EmbeddedFeature):
             "oov": int(np.count_nonzero(oov)),
             "truncated": truncated,
         }
+        return out, counts
+
+    def _encode_columns(self, by_column, num_rows, prepared):
+        """`encode` from `column_codes`: ints looked up as ints, other keys once each."""
+        out = np.empty((num_rows, self.length), dtype=np.int32)
+        counts = dict.fromkeys(["values", "missing", "oov", "truncated"], 0)
+        for slot, (ints, codes, keys) in enumerate(by_column):
+            if ints is not None and not len(keys) and (codes == values.INT_CELL).all():
+                rows, oov = self.lookup_ints(ints, prepared)  # a column of ids
+            else:
+                key_rows, key_oov = self.lookup(keys, prepared) if len(keys) else ([], [])
+                # Codes -2 (INT_CELL, set below) and -1 (missing) pick the two cells appended.
+                rows = np.append(np.asarray(key_rows, np.int64), [-1, -1])[codes]
+                oov = np.append(np.asarray(key_oov, bool), [False, False])[codes]
+                if ints is not None:
+                    cells = codes == values.INT_CELL
+                    rows[cells], oov[cells] = self.lookup_ints(ints[cells], prepared)
+            out[:, slot] = rows
+            missing = int(np.count_nonzero(codes == -1))
+            counts["values"] += num_rows - missing
+            counts["missing"] += missing
+            counts["oov"] += int(np.count_nonzero(oov))
         return out, counts
 
     # --- The same in TensorFlow, for model.export ---------------------------------------------

@@ -56,6 +56,10 @@ class IntegerIdentity(CategoricalFeature):
         ok = (ids == np.floor(ids)) & (ids >= 0) & (ids < self.num_buckets)
         return np.where(ok, np.where(ok, ids, -1).astype(np.int64) + 1, 0), ~ok
 
+    def lookup_ints(self, ints, prepared):
+        ok = (ints >= 0) & (ints < self.num_buckets)
+        return np.where(ok, ints + 1, 0), ~ok
+
     @property
     def serving_dtype(self):
         return "int64"

@@ -36,6 +36,12 @@ class Columns(Mapping):
             self._arrays[name] = source() if callable(source) else source
         return self._arrays[name]
 
+    def factorized(self, name):
+        """Column `name` as `pd.factorize` gives it, when its source has that at hand (Arrow
+        text, dictionary-encoded), else None: `(codes, distinct)`, code -1 where missing."""
+        factorize = getattr(self._sources.get(name), "factorize", None)
+        return None if factorize is None else factorize()
+
     def __contains__(self, name):
         return name in self._sources
 
@@ -69,7 +75,7 @@ def as_columns(data):
         return data, data.num_rows
     if isinstance(data, pd.DataFrame):
         names = _unique_names(data.columns, "DataFrame")
-        sources = {name: (lambda i=i: _frame_column(data, i)) for i, name in enumerate(names)}
+        sources = {name: _frame_source(data, i) for i, name in enumerate(names)}
         return Columns(sources, len(data)), len(data)
     if isinstance(data, pd.Series):
         return _one_row(_unique_names(data.index, "Series index"), data.tolist())
@@ -123,6 +129,46 @@ def column(columns, name, feature):
         f"Feature '{feature}' needs column '{name}', which the data does not have. "
         f"Columns present: [{shown}].{hint}"
     )
+
+
+def factorized(columns, name):
+    """`Columns.factorized` of column `name`, or None (for data that is not `Columns`)."""
+    return columns.factorized(str(name)) if isinstance(columns, Columns) else None
+
+
+class ArrowText:
+    """A column source: an Arrow array of text (dictionary-encoded or not), as numpy objects
+    (`na_value` where null), each distinct text made once, and its `pd.factorize` from the
+    dictionary encoding (its distinct texts may hold some twice, or some no cell holds)."""
+
+    def __init__(self, array, na_value):
+        if hasattr(array, "combine_chunks"):  # a ChunkedArray: one dictionary for all
+            array = array.combine_chunks()
+        self._array, self._na_value, self._factorized = array, na_value, None
+
+    def factorize(self):
+        if self._factorized is None:
+            encoded = self._array
+            if not hasattr(encoded, "indices"):  # not a DictionaryArray yet
+                encoded = encoded.dictionary_encode()
+            codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
+            self._factorized = codes, encoded.dictionary.to_numpy(zero_copy_only=False)
+        return self._factorized
+
+    def __call__(self):
+        codes, distinct = self.factorize()
+        return np.append(distinct, np.array([self._na_value], object))[codes]
+
+
+def _frame_source(frame, i):
+    """Column `i` of a DataFrame: an `ArrowText` for Arrow text, else a function that reads it."""
+    long = len(frame) > values.FEW_CELLS and hasattr(frame, "_get_column_array")
+    array = frame._get_column_array(i) if long else None  # one request: read when used
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+
+        return ArrowText(pa.array(array), array.dtype.na_value)
+    return lambda: _frame_column(frame, i)
 
 
 def _frame_column(frame, i):

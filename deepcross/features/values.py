@@ -49,7 +49,9 @@ _has_underscore = operator.methodcaller("__contains__", "_")
 _MISSING_WORDS = {"", "none", "<na>", "nan", "+nan", "-nan"}  # stripped, lower case
 _MAX_DIGITS = 4300  # Python's own limit on int <-> text; past it, "1e5000" is keyed as a float
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-_FEW_CELLS = 16  # Up to this many text or object cells, keying them one by one is fastest.
+FEW_CELLS = 16  # Up to this many text or object cells, keying them one by one is fastest.
+INT_CELL = -2  # In `key_codes`: the cell's key is the decimal text of its int64.
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 class _Rejected(Exception):
@@ -150,13 +152,13 @@ def _keys(values, feature, rows):
     """`to_keys` on a 1-D array; `rows` maps positions to the row numbers errors report."""
     n, kind = len(values), values.dtype.kind
     if kind in "iu":
-        return _int_texts(values), np.zeros(n, bool)
+        return int_texts(values), np.zeros(n, bool)
     if kind == "b":
         return np.where(values, "1", "0").astype(object), np.zeros(n, bool)
     if kind == "f":
         return _float_keys(values.astype(np.float64, copy=False))
     values = _object_values(values)
-    if n <= _FEW_CELLS:  # The vectorized path's fixed cost, on one serving request, dominates.
+    if n <= FEW_CELLS:  # The vectorized path's fixed cost, on one serving request, dominates.
         return _keys_by_cell(values, feature, rows)
     na = pd.isna(values)
     values, inferred = _decode_bytes(values, na, pd.api.types.infer_dtype(values, skipna=True))
@@ -171,7 +173,7 @@ def _keys(values, feature, rows):
     present = values[~na]
     if inferred == "integer":
         try:
-            keys = _int_texts(present.astype(np.int64))
+            keys = int_texts(present.astype(np.int64))
         except OverflowError:  # past int64: Python ints, exactly
             keys = object_array([_int_text(int(v)) for v in present])
         return _scatter(keys, np.zeros(len(keys), bool), na)
@@ -190,6 +192,86 @@ def _keys(values, feature, rows):
         if inferred == "floating" or (np.abs(floats[np.isfinite(floats)]) < 2.0**53).all():
             return _scatter(*_float_keys(floats), na)
     return _keys_by_cell(values, feature, rows)
+
+
+def key_codes(values, factorized=None):
+    """`to_keys` of a long column, for lookups and counts that need not make every key.
+
+    Cells whose key is the decimal text of an int64 (ints, bools, integral floats under
+    2**63) stay numbers; other cells are keyed once per distinct value.
+
+    Returns:
+        A tuple `(ints, codes, keys)`: `codes[i]` is `INT_CELL` where cell i's key is
+        `str(ints[i])`, -1 where it is missing, else the position of its key in `keys` (an
+        object array of str, in order of first appearance; two cells "7" and "007" are two
+        positions holding "7"). `ints` is None for a column of no numbers. Or None when a cell
+        is not a categorical value: `to_keys` names it. `factorized`, `pd.factorize(values)`
+        of a column of text when the caller has it (`raw_data.factorized`), stands for
+        `values`.
+    """
+    ints, exact = (None, None) if factorized is not None else int_cells(values)
+    if ints is not None and exact is None:
+        return ints, np.full(len(values), INT_CELL, np.int64), np.empty(0, object)
+    rest = values if exact is None else values[~exact]
+    try:
+        codes, distinct = factorized or pd.factorize(rest)  # None, NaN, NaT get code -1
+        keys, missing = _keys(np.asarray(distinct), None, None)
+    except (TypeError, ValueError):  # a list (unhashable), a date...: not keys
+        return None
+    codes = np.where(np.append(missing, True)[codes], -1, codes).astype(np.int64)
+    if exact is not None:
+        codes, rest_codes = np.full(len(values), INT_CELL, np.int64), codes
+        codes[~exact] = rest_codes
+    return ints, codes, keys
+
+
+def int_cells(values):
+    """The cells of a numeric array whose key is the decimal text of an int64, as int64s.
+
+    Returns:
+        A tuple `(ints, exact)`: an int64 array and a bool array, True where cell i's key is
+        `str(ints[i])`, or None when that holds for every cell; `(None, None)` for an array
+        of no numbers (objects, text, dates).
+    """
+    kind = values.dtype.kind
+    if kind in "ib":
+        return values.astype(np.int64, copy=False), None
+    if kind == "u":
+        exact = values <= _INT64_MAX
+        return values.astype(np.int64), None if exact.all() else exact
+    if kind == "f":
+        values = values.astype(np.float64, copy=False)
+        exact = (np.abs(values) < 2.0**63) & (np.floor(values) == values)  # NaN, inf: False
+        ints = np.where(exact, values, 0.0).astype(np.int64)
+        return ints, None if exact.all() else exact
+    return None, None
+
+
+def int64_keys(texts):
+    """Which cells of an object array are the decimal text of an int64 (so their own key).
+
+    Returns:
+        A tuple `(positions, ints)`: the positions of those cells, and their int64s.
+    """
+    try:  # all text of integers, as a learned vocabulary of ids is: int() on each, in C
+        ints, positions = texts.astype(np.int64), np.arange(len(texts))
+    except (TypeError, ValueError, OverflowError):
+        positions = np.flatnonzero(_flags(_maybe_int_text, texts))
+        ints = np.array([_int64(text) for text in texts[positions]], dtype=np.int64)
+    canonical = int_texts(ints) == texts[positions]  # not "007", " 7", "-0", 7.0 or 7
+    return positions[canonical], ints[canonical]
+
+
+def _maybe_int_text(value):
+    return type(value) is str and value.lstrip("-").isdigit() and value.isascii()
+
+
+def _int64(text):
+    try:
+        value = int(text)
+    except ValueError:  # "1-2": not canonical ("0" != text), so left out
+        return 0
+    return value if -_INT64_MAX - 1 <= value <= _INT64_MAX else 0
 
 
 def _scatter(keys, missing, na):
@@ -279,7 +361,7 @@ def _float_key(value):
     return _int_text(int(value)) if value.is_integer() else repr(value)
 
 
-def _int_texts(values):
+def int_texts(values):
     """Exact decimal text of an integer array (uint64 included), as an object array."""
     return np.fromiter(map(str, values.tolist()), dtype=object, count=len(values))
 
@@ -289,9 +371,9 @@ def _float_keys(values):
     integral = finite & (np.floor(values) == values)
     small = integral & (np.abs(values) < 2.0**63)
     if small.all():
-        return _int_texts(values.astype(np.int64)), np.zeros(len(values), bool)
+        return int_texts(values.astype(np.int64)), np.zeros(len(values), bool)
     keys = np.full(len(values), "", object)
-    keys[small] = _int_texts(values[small].astype(np.int64))
+    keys[small] = int_texts(values[small].astype(np.int64))
     fraction = finite & ~integral
     keys[fraction] = list(map(repr, values[fraction].tolist()))
     big = integral & ~small

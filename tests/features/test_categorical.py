@@ -121,3 +121,85 @@ def test_auto_dim_rule():
     assert dc.FeatureSpec([dc.Categorical("c", vocabulary=list(range(19)))]).embedding_dim("c") == 9
     assert dc.features.table.auto_dim(9743) == 64
     assert dc.features.table.auto_dim(2) == 2
+
+
+# --- Long columns (values.key_codes) and the cell-by-cell path agree -----------------------
+
+
+def odd_ids(rng, n):
+    """Id columns of several dtypes, with odd values, sharing keys across dtypes."""
+    ints = rng.integers(-5, 40, n)
+    ints[:3] = [2**63 - 1, -(2**63), 2**40]
+    floats = rng.integers(-5, 40, n).astype(float)
+    floats[rng.random(n) < 0.2] = np.nan
+    floats[:4] = [np.inf, 3.5, 2.0**63, -0.0]
+    cells = [7, "7", " 7 ", "007", 7.0, None, np.nan, "", "abc", True, 2**70, "1e3", 3.25]
+    mixed = np.array([cells[i] for i in rng.integers(0, len(cells), n)] + [None], object)[:n]
+    return {"a": ints, "b": floats, "c": mixed, "d": rng.random(n) < 0.5}
+
+
+def spec_of_odd_ids(vocabulary=None):
+    return dc.FeatureSpec(
+        [
+            dc.Categorical("one", columns=["a"], vocabulary=vocabulary),
+            dc.Categorical("many", columns=["a", "b", "c", "d"], num_oov=3, min_count=2),
+            dc.IntegerIdentity("slot", columns=["b", "c"], num_buckets=30),
+            dc.Hashed("hashed", columns=["a", "c"], num_bins=17),
+        ]
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_long_columns_encode_and_learn_as_the_cell_by_cell_path(monkeypatch, seed):
+    data = pd.DataFrame(odd_ids(np.random.default_rng(seed), 400))
+    fast = spec_of_odd_ids(vocabulary=[7, "-5", 2**63 - 1, "x"]).adapt(data)
+    fast_arrays, fast_counts = fast.transform(data, return_counts=True)
+    chunks = [data.iloc[i : i + 60].astype({"a": object}) if i % 120 else data.iloc[i : i + 60]
+              for i in range(0, 400, 60)]  # fmt: skip
+    assert spec_of_odd_ids(vocabulary=[7, "-5", 2**63 - 1, "x"]).adapt(iter(chunks)).learned == (
+        fast.learned
+    )
+    monkeypatch.setattr(dc.features.values, "FEW_CELLS", 10**9)  # every column cell by cell
+    slow = spec_of_odd_ids(vocabulary=[7, "-5", 2**63 - 1, "x"]).adapt(data)
+    assert slow.learned == fast.learned
+    slow_arrays, slow_counts = slow.transform(data, return_counts=True)
+    assert slow_counts == fast_counts
+    for name, array in slow_arrays.items():
+        np.testing.assert_array_equal(fast_arrays[name], array)
+
+
+def text_frame(rng, n):
+    """Text columns as pandas reads them from Arrow (dtype str), odd texts and gaps included."""
+    texts = np.array(["Action", " 7 ", "007", "7", "", "  ", "é", "a\\x00", "-0", "1e3", None])
+    picked = lambda: texts[rng.integers(0, len(texts), n)]  # noqa: E731
+    return pd.DataFrame({"a": picked(), "b": picked(), "id": rng.integers(0, 50, n)}).astype(
+        {"a": "str", "b": "str"}
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_arrow_text_columns_and_files_agree_with_object_columns(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    frame = pd.concat([text_frame(rng, 150), text_frame(rng, 150)], ignore_index=True)
+    assert isinstance(frame["a"].array, pd.arrays.ArrowStringArray)  # of two Arrow chunks
+    objects = frame.astype({"a": object, "b": object})
+
+    def make():
+        return dc.FeatureSpec(
+            [
+                dc.Categorical("ab", columns=["a", "b"], num_oov=2),
+                dc.Categorical("one", columns=["a"], vocabulary=["7", "Action", "x"]),
+                dc.Categorical("id"),
+            ]
+        )
+
+    expected = make().adapt(objects)
+    frame.to_parquet(tmp_path / "f.parquet", row_group_size=70)  # several dictionaries
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    for data in (frame, tmp_path / "f.parquet", tmp_path / "f.csv"):
+        assert make().adapt(data).learned == expected.learned
+    arrays, counts = expected.transform(frame, return_counts=True)
+    want_arrays, want_counts = expected.transform(objects, return_counts=True)
+    assert counts == want_counts
+    for name, array in want_arrays.items():
+        np.testing.assert_array_equal(arrays[name], array)

@@ -13,7 +13,10 @@ from deepcross.features.raw_data import (
     column,
 )
 from deepcross.features.values import (
+    INT_CELL,
     canonical_key,
+    int64_keys,
+    key_codes,
     split_cells,
     to_float,
     to_keys,
@@ -665,7 +668,7 @@ def test_property_fast_paths_agree_with_cell_by_cell(seed):
         np.abs(ints).astype(np.uint64),
         ints.astype(np.int32),
         floats,
-        floats.astype(np.float32),
+        np.clip(floats, -3e38, 3e38).astype(np.float32),
         rng.random(n) < 0.5,
         texts,
         texts.astype(str),
@@ -735,3 +738,71 @@ if __name__ == "__main__":
         start = time.perf_counter()
         run()
         print(f"{name:32s} {time.perf_counter() - start:6.3f} s")
+
+
+# --- The fast path of long columns: key_codes, int64_keys ---------------------------------
+
+
+def keys_from_codes(found):
+    ints, codes, keys = found
+    return [
+        None if code == -1 else str(ints[i]) if code == INT_CELL else keys[code]
+        for i, code in enumerate(codes.tolist())
+    ]
+
+
+def odd_columns(rng, n=300):
+    """Columns of every dtype key_codes reads, with their odd values."""
+    big = [0, 1, -1, 2**53 + 1, 2**62, -(2**63), 2**63 - 1]
+    ints = rng.integers(-(2**63), 2**63 - 1, n, dtype=np.int64, endpoint=True)
+    ints[: len(big)] = big
+    floats = rng.standard_normal(n) * 10.0 ** rng.integers(-5, 25, n)
+    integral = rng.random(n) < 0.4
+    floats[integral] = np.round(floats[integral])
+    special = [np.nan, np.inf, -np.inf, -0.0, 2.0**63, -(2.0**63), 1e300, 349.0, 2.0**53 + 2]
+    floats[: len(special)] = special
+    cells = flat(random_number_groups(rng, 8)) + [(None, c) for c in MISSING]
+    cells += [(t, t) for t in TEXTS]
+    odd = obj(*[cells[i][1] for i in rng.integers(0, len(cells), n)])
+    return [
+        ints,
+        ints.astype(np.int8),
+        rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True),
+        np.array([2**64 - 1, 5] * (n // 2), dtype=np.uint64),
+        floats,
+        np.clip(floats, -3e38, 3e38).astype(np.float32),
+        np.floor(floats),
+        rng.random(n) < 0.5,
+        odd,
+        obj(*rng.choice(["Action", "", " 7 ", "007", "7", None, np.nan], n)),
+        obj(*[int(i) for i in ints]),  # Python ints, as a nullable column gives
+        np.array([str(i) for i in ints]),  # fixed-width numpy text
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_key_codes_give_the_keys_of_to_keys(seed):
+    for values in odd_columns(np.random.default_rng(seed)):
+        keys, missing = to_keys(values, "f")
+        expected = [None if m else k for k, m in zip(keys.tolist(), missing.tolist())]
+        assert keys_from_codes(key_codes(values)) == expected, values.dtype
+
+
+def test_key_codes_of_cells_that_are_not_keys_is_none():
+    assert key_codes(obj(*([1, "a"] * 10), [1, 2])) is None  # a list: unhashable
+    assert key_codes(obj(*([1, "a"] * 10), frozenset())) is None
+    assert key_codes(np.array(["2020-01-01"] * 20, "datetime64[ns]")) is None
+
+
+def test_int64_keys_are_exactly_the_canonical_int64_texts():
+    texts = obj(
+        "0", "-0", "007", "7", "-7", " 7", "+7", "7.0", "1e3", str(2**63 - 1), str(-(2**63)),
+        str(2**63), str(-(2**63) - 1), "1-2", "-", "", "\u0663", "1_0", 7, 7.0, True, None,
+        "abc", "99999999999999999999999",
+    )  # fmt: skip
+    positions, ints = int64_keys(texts)
+    assert texts[positions].tolist() == ["0", "7", "-7", str(2**63 - 1), str(-(2**63))]
+    assert ints.tolist() == [0, 7, -7, 2**63 - 1, -(2**63)]
+    all_ints = obj(*[str(i) for i in range(-50, 50)], "007")  # the fast whole-array parse
+    positions, ints = int64_keys(all_ints)
+    assert positions.tolist() == list(range(100)) and ints.tolist() == list(range(-50, 50))
