@@ -1,5 +1,6 @@
 """predict_raw's fast path for small inputs, and transform's small-input shortcuts."""
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,6 +71,28 @@ def test_small_inputs_skip_predict_and_large_ones_use_it(spec, frame, monkeypatc
         {"batch_size": None, "verbose": 0, "steps": 1},
     ]
     assert model.predict_raw(frame.iloc[:0]).shape == (0, 1)
+
+
+def test_requests_are_padded_to_powers_of_two_and_the_padding_dropped(spec, frame):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=8)
+    expected = model.predict(model.preprocess(frame), verbose=0)
+    sizes = []
+    original = model.predict_on_batch
+    model.predict_on_batch = lambda x: sizes.append(len(x["int32"])) or original(x)
+    for rows in (1, 2, 3, 5, 17, 64, 100):
+        out = model.predict_raw(frame.iloc[:rows])
+        assert out.shape == (rows, 1)
+        np.testing.assert_allclose(out, expected[:rows], rtol=1e-6, atol=1e-6)
+    assert sizes == [1, 2, 4, 8, 32, 64, 128]
+
+
+def test_compile_uses_xla_on_tensorflow_unless_told_not_to(spec):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=8)
+    model.compile()
+    expected = {"tensorflow": True, "jax": True, "torch": False}[keras.backend.backend()]
+    assert model.jit_compile is expected
+    model.compile(jit_compile=False)
+    assert model.jit_compile is False
 
 
 @pytest.mark.parametrize("rows, bad_row", [(2, 1), (40, 27)])
