@@ -9,9 +9,13 @@ own peak resident memory (`resource.getrusage`):
   import TensorFlow, is timed apart as `spec_seconds`);
 - encode: `spec.transform` of the file read a chunk at a time (rows/s, encoding alone);
 - memory: the file encoded into arrays chunk by chunk, then one epoch of `fit` on them;
-- streamed: one epoch of `fit` on `spec.dataset(path)` (read, encode, batch as it trains).
+- streamed: one epoch of `fit` on `spec.dataset(path)` (read, encode, batch as it trains),
+  then one whole pass of a fresh `spec.dataset(path)` without training (rows/s), so the peak
+  memory covers reading the whole file even when `--train-batches` cuts training short.
 
-Training speed leaves out the first 20 batches (tracing, compiling).
+Training speed leaves out the first 20 batches (tracing, compiling). `--train-batches N`
+trains on the first N batches only (`steps_per_epoch`): at 20M rows a full epoch takes
+many minutes on a small machine.
 
     python benchmarks/scale.py                                  # 1M rows
     python benchmarks/scale.py --rows 5000000,20000000 --json runs/scale.json --plot runs/scale.png
@@ -43,6 +47,8 @@ def parse_args(argv=None):
     parser.add_argument("--rows", default="1000000", help="row counts, comma-separated")
     parser.add_argument("--backend", default="jax", help="KERAS_BACKEND of the training steps")
     parser.add_argument("--batch-size", type=int, default=1024)
+    parser.add_argument("--train-batches", type=int, help="batches of each training step "
+                        "(default: one epoch)")  # fmt: skip
     parser.add_argument("--folder", help="where the Parquet files go (default a temp folder)")
     parser.add_argument("--json", help="results file; results at other sizes are kept")
     parser.add_argument("--plot", help="PNG of cost against rows and vocabulary size")
@@ -97,6 +103,8 @@ def write_json(args, runs):
 def run_step(args, step, path):
     command = [sys.executable, __file__, "--step", step, "--path", str(path),
                "--batch-size", str(args.batch_size)]  # fmt: skip
+    if args.train_batches:
+        command += ["--train-batches", str(args.train_batches)]
     env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run(command, env=env, check=True, cwd=ROOT, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -124,6 +132,11 @@ def summary(run):
         f"({m['peak_rss_gib']:.2f} GiB), streamed {s['examples_per_s']:,.0f} ex/s "
         f"({s['peak_rss_gib']:.2f} GiB), streamed/memory "
         f"{s['examples_per_s'] / m['examples_per_s']:.2f}"
+        + (
+            f", a pass over the file {s['pass_rows_per_s']:,.0f} rows/s"
+            if "pass_rows_per_s" in s
+            else ""
+        )
     )
 
 
@@ -212,6 +225,7 @@ def child(args):
         else:
             dataset = spec.dataset(path, label="label", batch_size=args.batch_size)
             result = train(dc, spec, (dataset,), args)
+            result.update(full_pass(spec.dataset(path, label="label", batch_size=args.batch_size)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     print(json.dumps({**result, "peak_rss_gib": peak / GIB}))
 
@@ -219,7 +233,9 @@ def child(args):
 def parquet_chunks(path, columns, chunk=65_536):
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk, columns=columns):
+    for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(
+        batch_size=chunk, columns=columns
+    ):
         yield batch.to_pandas()
 
 
@@ -253,8 +269,19 @@ def encode_all(spec, path):
     return inputs, np.concatenate(labels), time.perf_counter() - start
 
 
+def full_pass(dataset):
+    """Rows/s of one pass over every batch of `dataset`, with no training."""
+    start = time.perf_counter()
+    for i in range(len(dataset)):
+        dataset[i]
+    seconds = time.perf_counter() - start
+    return {"pass_seconds": seconds, "pass_rows_per_s": dataset.num_rows / seconds,
+            "max_rows_held": dataset.stats["max_rows_held"]}  # fmt: skip
+
+
 def train(dc, spec, data, args):
-    """Examples/s of one epoch of `fit`, the first `WARMUP_BATCHES` batches left out."""
+    """Examples/s of one epoch of `fit` (or of its first `--train-batches` batches), the first
+    `WARMUP_BATCHES` batches left out."""
     import keras
 
     class Timer(keras.callbacks.Callback):
@@ -267,12 +294,14 @@ def train(dc, spec, data, args):
     model = dc.models.EmbeddingMLP(spec, hidden_units=(128, 128))
     model.compile(optimizer="adam", loss="binary_crossentropy")
     timer = Timer()
+    batches = len(data[0]) if len(data) == 1 else -(-len(data[1]) // args.batch_size)
+    steps = {"steps_per_epoch": min(args.train_batches, batches)} if args.train_batches else {}
     if len(data) == 2:
-        kwargs = {"batch_size": args.batch_size, "shuffle": False}
+        kwargs = {"batch_size": args.batch_size, "shuffle": False, **steps}
         model.fit(*data, epochs=1, verbose=0, callbacks=[timer], **kwargs)
         rows = len(data[1])
     else:
-        model.fit(data[0], epochs=1, verbose=0, callbacks=[timer])
+        model.fit(data[0], epochs=1, verbose=0, callbacks=[timer], **steps)
         rows = data[0].num_rows
     timed_rows = min(rows, timer.batches * args.batch_size) - timer.first * args.batch_size
     return {"examples_per_s": timed_rows / (timer.end - timer.start), "backend": keras.backend.backend()}  # fmt: skip

@@ -173,6 +173,9 @@ def _parquet_batches(file, names, label, bad, progress, chunk_size, text=False):
 
 def _parquet_file(file, read_dictionary=None):
     try:
-        return pa_parquet.ParquetFile(file.path, read_dictionary=read_dictionary)
+        # pre_buffer=False: with pyarrow's default, iter_batches keeps every row group it has
+        # read until the file ends (Arrow held 400 MiB at the end of a 400 MiB file; 37 MiB
+        # without), so memory grew with the file.
+        return pa_parquet.ParquetFile(file.path, read_dictionary=read_dictionary, pre_buffer=False)
     except (pa.ArrowInvalid, OSError) as error:
         raise ValueError(f"{file.path} is not a Parquet file pyarrow reads: {error}") from None

@@ -297,3 +297,31 @@ def test_the_lessons_sample_file_reads_as_read_samples_does():
     labels = np.concatenate([y for _, y in batches])
     np.testing.assert_array_equal(labels, samples["label"].to_numpy("float32"))
     assert (expected["rated"] == -1).any()  # the file's empty fields are empty slots
+
+
+def test_memory_for_a_parquet_file_does_not_grow_with_it(tmp_path):
+    """Arrow holds about one row group at a time while a file streams, not the file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big.parquet"
+    groups, rows = 16, 20_000
+    with pq.ParquetWriter(path, pa.schema([("rowId", pa.float64()), ("c", pa.string()),
+                                           ("x", pa.float64()), ("label", pa.int64())])) as writer:  # fmt: skip
+        for g in range(groups):
+            writer.write_table(
+                pa.table({
+                    "rowId": np.arange(g * rows, (g + 1) * rows, dtype=float),
+                    "c": rng.choice(["0", "a", "b"], rows),
+                    "x": rng.normal(size=rows),
+                    "label": rng.integers(0, 2, rows),
+                })
+            )  # fmt: skip
+    dataset = small_spec().dataset(path, label="label", batch_size=4096, chunk_size=4096)
+    most = 0
+    for i in range(len(dataset)):
+        dataset[i]
+        most = max(most, pa.total_allocated_bytes())
+    one_group = pq.read_table(path).nbytes / groups
+    assert most < 4 * one_group, (most, one_group)
