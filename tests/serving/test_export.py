@@ -147,20 +147,24 @@ def site_packages():
     return sysconfig.get_paths()["purelib"]
 
 
+def run_command(command, cwd=ROOT, **env):
+    """Runs `command` with `ENV` (plus `env`) and returns its result; a failure shows stderr."""
+    result = subprocess.run(
+        command, cwd=cwd, env=dict(ENV, **env), capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
 def serve_in_subprocess(path, request, tmp_path):
     """The SavedModel's outputs on `request`, computed where deepcross is not importable."""
     request_file = tmp_path / "request.json"
     columns = {name: request[name].tolist() for name in request.columns}
     request_file.write_text(json.dumps(columns))
-    result = subprocess.run(
+    result = run_command(
         [sys.executable, "-I", "-S", "-c", SERVE, str(path), str(request_file), site_packages()],
         cwd=tmp_path,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=600,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.splitlines()[-1])
 
 
@@ -171,15 +175,10 @@ def export(model, path, tmp_path):
         model.export(path, dtypes={"userId": "int64"}, verbose=False)
         return
     model.save(tmp_path / "model.keras")
-    result = subprocess.run(
+    run_command(
         [sys.executable, "-c", EXPORT_ON_TENSORFLOW, str(tmp_path / "model.keras"), str(path)],
-        cwd=ROOT,
-        env=dict(ENV, KERAS_BACKEND="tensorflow"),
-        capture_output=True,
-        text=True,
-        timeout=600,
+        KERAS_BACKEND="tensorflow",
     )
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -241,14 +240,7 @@ def test_saved_model_cli_shows_it(exported):
         cli = shutil.which("saved_model_cli")
         if cli is None:
             pytest.skip("saved_model_cli is not installed beside this Python or on PATH")
-    result = subprocess.run(
-        [str(cli), "show", "--dir", str(path), "--all"],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_command([str(cli), "show", "--dir", str(path), "--all"])
     assert "signature_def['serving_default']" in result.stdout
     assert "inputs['movieId'] tensor_info:" in result.stdout
     assert "outputs['score'] tensor_info:" in result.stdout
@@ -282,15 +274,9 @@ print("served the JAX-trained model")
 
 def test_a_jax_trained_model_exports(tmp_path):
     pytest.importorskip("jax")
-    result = subprocess.run(
-        [sys.executable, "-c", JAX_EXPORT, str(tmp_path / "jax_model")],
-        cwd=ROOT,
-        env=dict(ENV, KERAS_BACKEND="jax"),
-        capture_output=True,
-        text=True,
-        timeout=600,
+    result = run_command(
+        [sys.executable, "-c", JAX_EXPORT, str(tmp_path / "jax_model")], KERAS_BACKEND="jax"
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     assert "served the JAX-trained model" in result.stdout
 
 
