@@ -180,9 +180,10 @@ class RankingModel(keras.Model):
     def __call__(self, inputs, *args, **kwargs):
         return super().__call__(self._model_inputs(inputs, "call"), *args, **kwargs)
 
-    def call(self, inputs, *args, **kwargs):
-        # `stateless_call` (the JAX trainer's steps) comes here without `__call__`.
-        return super().call(self._model_inputs(inputs, "call"), *args, **kwargs)
+    def call(self, inputs, training=None, mask=None):
+        # `stateless_call` (the JAX trainer's steps) comes here without `__call__`. Keras hands
+        # `training` to a model's `call` only when its signature names it: keep it named.
+        return super().call(self._model_inputs(inputs, "call"), training=training, mask=mask)
 
     def _model_inputs(self, x, method):
         """`x` as the model takes it: raw values refused, one array per feature packed."""
