@@ -49,6 +49,14 @@ def fraction(value, arg, owner=None):
     return float(value)
 
 
+def positive_number(value, arg, owner=None, zero=False):
+    """A positive finite float, or with `zero` a non-negative one (bools refused)."""
+    low_ok = isinstance(value, numbers.Real) and (0 <= value if zero else 0 < value)
+    if isinstance(value, bool) or not low_ok or not value < float("inf"):
+        _fail(owner, arg, value, "a non-negative number" if zero else "a positive number")
+    return float(value)
+
+
 def boolean(value, arg, owner=None):
     if not isinstance(value, bool):
         _fail(owner, arg, value, "a bool")

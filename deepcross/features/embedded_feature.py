@@ -75,10 +75,25 @@ class EmbeddedFeature(Feature):
     def output_dim(self, learned):
         return self.table.resolved_dim(self.table_rows(learned))
 
-    def call(self, x, embedding, learned, compute_dtype):
+    def lookup_rows(self, x, table_rows):
+        """The table rows this feature's slice looks up, and which of them count.
+
+        Args:
+            x: the feature's int `(batch, length)` input.
+            table_rows: int. Rows of the table.
+
+        Returns:
+            A tuple `(rows, present)` of `(batch, length)` tensors: int32 rows to look up
+            (an empty slot reads row 0, a row past the table's end reads row 0), and a bool
+            that is False on empty slots, whose vectors the slice leaves out. The sparse
+            training step gathers exactly the present rows.
+        """
         rows = ops.cast(x, "int32")
         present = rows >= 0
-        rows = ops.where(rows >= embedding.input_dim, 0, ops.maximum(rows, 0))
+        return ops.where(rows >= table_rows, 0, ops.maximum(rows, 0)), present
+
+    def call(self, x, embedding, learned, compute_dtype):
+        rows, present = self.lookup_rows(x, embedding.input_dim)
         vectors = embedding(rows)  # (batch, length, dim)
         if self.length == 1:
             return ops.cast(ops.where(present, vectors[:, 0, :], 0), compute_dtype)

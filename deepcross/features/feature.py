@@ -153,6 +153,24 @@ class Feature:
         """A label for each table row, for `embedding_table`. Defaults to row numbers."""
         return [str(i) for i in range(self.table_rows(learned))]
 
+    def lookup_rows(self, x, table_rows):
+        """The table rows that `call` looks up for input `x`, and which of them count.
+
+        Row-sparse training (`RankingModel.compile`) gathers, before the forward pass, the
+        rows each table will be read at: a kind with a table says which here, as
+        `EmbeddedFeature.lookup_rows` does. A kind with a table that leaves this out trains
+        its table densely, with a warning.
+
+        Args:
+            x: the feature's input tensor.
+            table_rows: int. Rows of the table.
+
+        Returns:
+            A tuple `(rows, present)`: int32 rows that `call` passes to the embedding, and
+            a bool of the same shape, False where the looked-up vector is left out.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not say which rows it reads")
+
     def output_dim(self, learned):
         """Width of this feature's slice of the stacked vector."""
         return 1

@@ -1,12 +1,9 @@
 """Table: one embedding table, shared by every feature that is handed it."""
 
-import types
-
 import keras
-import numpy as np
-from keras import ops
 
 from deepcross import _checks
+from deepcross.features.embedding import Embedding
 
 
 def auto_dim(rows):
@@ -111,97 +108,3 @@ class Table:
 
     def __repr__(self):
         return f"Table({self.name!r}, dim={self.dim!r})"
-
-
-@keras.saving.register_keras_serializable(package="deepcross")
-class Embedding(keras.layers.Embedding):
-    """The `keras.layers.Embedding` of a `Table`, padded to shard evenly by row.
-
-    Named `Embedding` as Keras' is: weights files address a table's layer by its class
-    name, so models saved before and after this class keep loading either way.
-
-    A row-sharded variable must split into equal parts: under `ModelParallel`, a table of
-    4,691 rows cannot be cut in two. When the current `keras.distribution` lays this layer's
-    `embeddings` out with its first axis on a mesh axis of `n` devices, the variable gets
-    zero rows at its end, up to a multiple of `n`; otherwise it is Keras' `Embedding`.
-    `input_dim` stays the real row count, and the features look up rows below it only, so
-    padding rows are never read: they change no output, get no gradient and stay zero (a
-    regularizer sees zeros). The real rows start with the values an unpadded table of the
-    same seed starts with. Weights files hold the real rows only (`save_own_variables`
-    drops the padding, `load_own_variables` restores it), so weights move freely between
-    sharded and unsharded models. `get_weights()` returns the padded variable as it is.
-    LoRA and quantization are not supported on a padded table.
-
-    Args:
-        as `keras.layers.Embedding`'s; `input_dim` is the table's row count.
-    """
-
-    def build(self, input_shape=None):
-        if self.built:
-            return
-        rows, dim = self.input_dim, self.output_dim
-        padded = _padded_rows(rows, dim, f"{self.path}/embeddings")
-        if padded == rows:
-            super().build(input_shape)
-            return
-        initializer = self.embeddings_initializer
-        self.input_dim = padded
-        self.embeddings_initializer = _ZeroPadded(initializer, rows)
-        try:
-            super().build(input_shape)
-        finally:
-            self.input_dim, self.embeddings_initializer = rows, initializer
-
-    @property
-    def padding(self):
-        """Zero rows at the end of the variable, beyond `input_dim` (0 until built)."""
-        return self._embeddings.shape[0] - self.input_dim if self.built else 0
-
-    def save_own_variables(self, store):
-        if not self.padding:
-            return super().save_own_variables(store)
-        values = {}
-        super().save_own_variables(values)
-        for key, value in values.items():
-            store[key] = ops.convert_to_numpy(value)[: self.input_dim]
-
-    def load_own_variables(self, store):
-        if not self.padding:
-            return super().load_own_variables(store)
-        values = {}
-        for key in store.keys():  # noqa: SIM118 (a weights store has no __iter__)
-            value = np.asarray(store[key])
-            if value.ndim and value.shape[0] == self.input_dim:
-                value = np.pad(value, [(0, self.padding)] + [(0, 0)] * (value.ndim - 1))
-            values[key] = value
-        super().load_own_variables(values)
-
-
-def _padded_rows(rows, dim, path):
-    """`rows` rounded up to a multiple of the devices that variable `path` is split over by row.
-
-    Asks the current distribution for the variable's layout, as Keras does when it creates
-    the variable (`Distribution.get_variable_layout`), with a stand-in of that path and shape.
-    """
-    distribution = keras.distribution.distribution()
-    if distribution is None:
-        return rows
-    probe = types.SimpleNamespace(path=path, shape=(rows, dim), _layout=None)
-    layout = distribution.get_variable_layout(probe)
-    axis = layout.axes[0] if layout is not None and layout.axes else None
-    if axis is None:
-        return rows
-    mesh = layout.device_mesh or distribution.device_mesh
-    shards = mesh.shape[list(mesh.axis_names).index(axis)]
-    return -(-rows // shards) * shards
-
-
-class _ZeroPadded:
-    """An initializer: `initializer` for the first `rows` rows, zeros below them."""
-
-    def __init__(self, initializer, rows):
-        self.initializer, self.rows = initializer, rows
-
-    def __call__(self, shape, dtype=None):
-        values = self.initializer((self.rows, *shape[1:]), dtype=dtype)
-        return ops.pad(values, [(0, shape[0] - self.rows)] + [(0, 0)] * (len(shape) - 1))

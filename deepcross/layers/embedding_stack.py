@@ -94,6 +94,33 @@ class EmbeddingStack(keras.layers.Layer):
             return outputs
         return ops.concatenate(list(outputs.values()), axis=-1)
 
+    def table_lookups(self, inputs):
+        """The rows each table is looked up at for `inputs`, for the sparse training step.
+
+        Args:
+            inputs: the model's inputs, as `call` takes them.
+
+        Returns:
+            A dict keyed by table name of `(rows, present)`: flat int32 and bool tensors of
+            every slot of every feature embedding into that table (see
+            `EmbeddedFeature.lookup_rows`).
+        """
+        if self.spec.layout.is_packed(inputs):
+            inputs = self.spec.layout.unpack(inputs)
+        lookups = {}
+        for feature in self.spec.features:
+            if feature.table is None:
+                continue
+            embedding = self.embeddings[feature.table.name]
+            rows, present = feature.lookup_rows(inputs[feature.name], embedding.input_dim)
+            lookups.setdefault(feature.table.name, []).append(
+                (ops.reshape(rows, (-1,)), ops.reshape(present, (-1,)))
+            )
+        return {
+            name: tuple(ops.concatenate(parts, axis=0) for parts in zip(*pairs))
+            for name, pairs in lookups.items()
+        }
+
     def embedding_table(self, table):
         """The learned vectors of embedding table `table`, one row per key.
 

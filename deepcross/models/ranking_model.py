@@ -7,6 +7,7 @@ import pandas as pd
 from deepcross.features import FeatureSpec
 from deepcross.layers.embedding_stack import EmbeddingStack
 from deepcross.layers.scoring_head import ScoringHead
+from deepcross.training import table_training
 
 ONE_BATCH = 1024  # `predict_raw` scores up to this many rows in one `predict_on_batch` call.
 
@@ -85,6 +86,7 @@ class RankingModel(keras.Model):
         self.from_logits = from_logits
         self.scoring_head = scoring_head
         self.tower = list(tower)
+        self._sparse_tables = []
 
     def summary(self, *args, **kwargs):
         """`keras.Model.summary`, then the Feature stage: the spec's table (`spec.summary`),
@@ -94,13 +96,39 @@ class RankingModel(keras.Model):
         table = self.spec.summary_frame().to_string()
         print_fn(f"Feature stage (model.spec), stacked in this order by embedding_stack:\n{table}")
 
-    def compile(self, optimizer="adam", loss=None, jit_compile="auto", **kwargs):
-        """`keras.Model.compile`, with the head's matching loss when `loss` is None.
+    def compile(
+        self, optimizer="adam", loss=None, jit_compile="auto", table_optimizer="auto", **kwargs
+    ):
+        """`keras.Model.compile`, with the head's loss by default and row-sparse tables.
+
+        Embedding tables train **row-sparsely** by default: a training step gathers the rows
+        of each table that its batch looks up, takes the gradient with respect to them
+        alone and updates them, and their optimizer state, in place. Dense variables (the
+        tower, the head) keep `optimizer`. A step then costs what it touches, not what the
+        tables hold: a table of 25 million rows trains as fast as one of ten thousand
+        (`docs/benchmarks.md`). `table_optimizer=None` trains the tables densely with
+        `optimizer`, as a plain Keras model does (a dense gradient and, with Adam, dense
+        moments the size of each table).
 
         `jit_compile="auto"` is Keras's choice (XLA on JAX, and on TensorFlow with a GPU),
         except on TensorFlow without a GPU, where Keras turns XLA off and this model turns it
         on unless a `tf.distribute` strategy is in scope: XLA fuses the small per-feature
         ops, and trained the lesson's EmbeddingMLP 38 % faster on CPU (`docs/benchmarks.md`).
+
+        Args:
+            optimizer: as `keras.Model.compile`'s. Defaults to `"adam"`.
+            loss: as `keras.Model.compile`'s; None takes the head's loss
+                (`ScoringHead.default_loss`). Defaults to None.
+            jit_compile: bool or `"auto"`. Defaults to `"auto"`.
+            table_optimizer: how the tables train. `"auto"`: the row-sparse form of
+                `optimizer` (`LazyAdam` for Adam, `Adagrad` for Adagrad, `SGD` for SGD;
+                `deepcross.training.table_optimizers.matching`); a name (`"sgd"`,
+                `"adagrad"`, `"rowwise_adagrad"`, `"lazy_adam"`) or a
+                `deepcross.training.TableOptimizer`; None for dense training; or a dict
+                of those keyed by table name, for a choice per table (tables left out take
+                `"auto"`). Frozen tables (`trainable=False`) do not train. Defaults to
+                `"auto"`.
+            **kwargs: `keras.Model.compile` arguments (`metrics`, ...).
         """
         if loss is None:
             loss = self.scoring_head.default_loss()
@@ -109,12 +137,25 @@ class RankingModel(keras.Model):
 
             jit_compile = not (kwargs.get("run_eagerly") or tf.distribute.has_strategy())
         super().compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile, **kwargs)
+        self._sparse_tables = table_training.use(self, table_optimizer)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config is not None:
+            config["table_optimizer"] = table_training.config(self)
+        return config
 
     def compile_from_config(self, config):
-        # `compile` above only fills in a default loss, so the saved arguments apply as they are.
+        # `compile` above only fills in defaults, so the saved arguments apply as they are.
         self.compile(**keras.saving.deserialize_keras_object(config))
         if self.built:
             self.optimizer.build(self.trainable_variables)
+
+    def train_step(self, *args):
+        """Keras's training step, with the row-sparse tables' own (`compile`)."""
+        if not self._sparse_tables:
+            return super().train_step(*args)
+        return table_training.train_step(self, self._sparse_tables, *args)
 
     def export(
         self,

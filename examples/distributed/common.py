@@ -41,11 +41,14 @@ def make_spec():
     )
 
 
-def make_model(spec, seed=0):
-    """The model, compiled, with its initial weights drawn from `seed`."""
+def make_model(spec, seed=0, table_optimizer="auto"):
+    """The model, compiled, with its initial weights drawn from `seed`.
+
+    Its tables train row-sparsely (lazy Adam) unless `table_optimizer` says otherwise.
+    """
     keras.utils.set_random_seed(seed)
     model = dc.models.EmbeddingMLP(spec, hidden_units=(16, 8))
-    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    model.compile(optimizer=keras.optimizers.Adam(0.01), table_optimizer=table_optimizer)
     return model
 
 

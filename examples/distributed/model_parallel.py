@@ -2,9 +2,10 @@
 
 When a table no longer fits on one device, `keras.distribution.ModelParallel` splits it:
 a `DeviceMesh` names its axes (here `"batch"` and `"model"`), and a `LayoutMap` maps variable
-paths (regular expressions) to layouts. `(".*_embedding/embeddings") -> ("model", None)`
-cuts every table's rows into as many parts as the `"model"` axis has devices; everything
-else (the MLP, the scoring head) is replicated, and batches are split over the `"batch"` axis.
+paths (regular expressions) to layouts. `(".*_embedding/.*") -> ("model", None)` cuts every
+table's rows, and the rows of its optimizer state, into as many parts as the `"model"` axis
+has devices; everything else (the MLP, the scoring head) is replicated, and batches are split
+over the `"batch"` axis. Tables train row-sparsely, as on one device.
 
 A table whose row count does not divide by the `"model"` axis gets zero rows at its end
 (deepcross pads it; those rows are never looked up and change nothing). The weights files
@@ -61,7 +62,8 @@ def main(argv=None):
         devices=devices,
     )
     layout_map = keras.distribution.LayoutMap(mesh)
-    layout_map[".*_embedding/embeddings"] = ("model", None)  # Each table: rows over "model".
+    # Each table, and its optimizer's per-row state, split by row over "model".
+    layout_map[".*_embedding/.*"] = ("model", None)
     keras.distribution.set_distribution(
         keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
     )

@@ -9,7 +9,7 @@ import keras
 import pytest
 
 import deepcross as dc
-from deepcross.features.table import _padded_rows
+from deepcross.features.embedding import _padded_rows
 
 PATH = "embedding_stack/userId_embedding/embeddings"
 
