@@ -68,6 +68,13 @@ def parse_args(argv=None):
         "--epochs", type=int, default=10, help="most epochs; stops early on validation AUC"
     )
     parser.add_argument("--batch-size", type=int, default=256, help="training batch size")
+    parser.add_argument(
+        "--table-optimizer",
+        choices=["auto", "lazy_adam", "adagrad", "rowwise_adagrad", "sgd", "dense"],
+        default="auto",
+        help="how the embedding tables train: row-sparsely (auto: lazy Adam, matching Adam) "
+        "or densely with Adam, as a plain Keras model does",
+    )
     parser.add_argument("--seed", type=int, default=42, help="seeds the split and the weights")
     parser.add_argument("--limit", type=int, help="use only the first N ratings (smoke runs)")
     parser.add_argument("--out", help="output folder (default runs/<timestamp>/)")
@@ -329,7 +336,9 @@ def run(args):
 
     model = make_model(args, spec)
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy", keras.metrics.AUC(name="auc")]
+        optimizer=keras.optimizers.Adam(1e-3),
+        metrics=["accuracy", keras.metrics.AUC(name="auc")],
+        table_optimizer=None if args.table_optimizer == "dense" else args.table_optimizer,
     )
     if not args.json:
         model.summary()
@@ -397,6 +406,7 @@ def run(args):
         "data_source": source,
         "train_rows": len(train),
         "test_rows": len(test),
+        "table_optimizer": args.table_optimizer,
         "epochs_run": epochs_run,
         "best_epoch": best_epoch,
         "train_examples_per_second": round(examples_per_second),

@@ -112,8 +112,9 @@ class RankingModel(keras.Model):
 
         `jit_compile="auto"` is Keras's choice (XLA on JAX, and on TensorFlow with a GPU),
         except on TensorFlow without a GPU, where Keras turns XLA off and this model turns it
-        on unless a `tf.distribute` strategy is in scope: XLA fuses the small per-feature
-        ops, and trained the lesson's EmbeddingMLP 38 % faster on CPU (`docs/benchmarks.md`).
+        on for dense tables unless a `tf.distribute` strategy is in scope: XLA fuses the
+        small per-feature ops, and trained the lesson's EmbeddingMLP 38 % faster on CPU; the
+        row-sparse step runs faster without it there (`docs/benchmarks.md`).
 
         Args:
             optimizer: as `keras.Model.compile`'s. Defaults to `"adam"`.
@@ -132,16 +133,21 @@ class RankingModel(keras.Model):
         """
         if loss is None:
             loss = self.scoring_head.default_loss()
-        if jit_compile == "auto" and keras.backend.backend() == "tensorflow":
+        auto_xla = jit_compile == "auto" and keras.backend.backend() == "tensorflow"
+        if auto_xla:
             import tensorflow as tf  # the backend: imported already
 
             jit_compile = not (kwargs.get("run_eagerly") or tf.distribute.has_strategy())
         super().compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile, **kwargs)
         self._sparse_tables = table_training.use(self, table_optimizer)
+        if auto_xla and self._sparse_tables:
+            # XLA ran TensorFlow's row-sparse step up to 8 times slower on CPU (with dropout:
+            # docs/benchmarks.md); without it the step is as fast as the dense one with XLA.
+            self.jit_compile = False
 
     def get_compile_config(self):
         config = super().get_compile_config()
-        if config is not None:
+        if config:  # {} when the model is not compiled
             config["table_optimizer"] = table_training.config(self)
         return config
 

@@ -111,3 +111,10 @@ def test_a_run_resumed_from_backup_ends_as_the_uninterrupted_one(
     resumed = run([keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
     for key, value in state(resumed).items():
         np.testing.assert_allclose(value, state(whole)[key], rtol=1e-5, atol=1e-7, err_msg=key)
+
+
+def test_an_uncompiled_model_loads_uncompiled(tmp_path, spec):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(8,))
+    assert model.get_compile_config() == {}
+    model.save(tmp_path / "model.keras")
+    assert not keras.saving.load_model(tmp_path / "model.keras").compiled
