@@ -24,10 +24,11 @@ class RankingModel(keras.Model):
     layer; so the file holds the vocabularies and statistics and `predict_raw` works on raw
     values after loading.
 
-    `fit`, `evaluate` and `predict` take the model's inputs, the dict of arrays that
-    `spec.transform(df)` (or `model.preprocess(df)`) makes: one matrix per dtype (see
-    `FeatureSpec.layout`); one array per feature (`transform(df, packed=False)`) is packed
-    for them. Given raw values (a pandas DataFrame) they say so. `predict_raw(df)` does both
+    The model's inputs, in every Keras entry point (`fit`, `predict`, `model(x)`,
+    `train_on_batch`, `stateless_call`), are the dict of arrays that `spec.transform(df)` (or
+    `model.preprocess(df)`) makes: one matrix per dtype (see `FeatureSpec.layout`). Given raw
+    values (a pandas DataFrame) or one array per feature (`transform(df, packed=False)`),
+    `fit`, `evaluate` and `predict` say what to pass instead. `predict_raw(df)` does both
     steps.
 
     Subclasses follow keras-hub's functional-subclass pattern: build their layers in
@@ -205,39 +206,23 @@ class RankingModel(keras.Model):
 
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit` on the model's inputs; see `keras.Model.fit`."""
-        x = self._model_inputs(x, "fit")
+        _check_inputs(self.spec, x, "fit")
         validation = kwargs.get("validation_data")
         if isinstance(validation, (tuple, list)) and validation:
-            kwargs["validation_data"] = (
-                self._model_inputs(validation[0], "fit"), *validation[1:]
-            )  # fmt: skip
+            _check_inputs(self.spec, validation[0], "fit")
         return super().fit(x, *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         """`keras.Model.evaluate` on the model's inputs; see `keras.Model.evaluate`."""
-        return super().evaluate(self._model_inputs(x, "evaluate"), *args, **kwargs)
+        _check_inputs(self.spec, x, "evaluate")
+        return super().evaluate(x, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict` on the model's inputs; zero rows give an empty array."""
-        x = self._model_inputs(x, "predict")
+        _check_inputs(self.spec, x, "predict")
         if isinstance(x, dict) and any(len(v) == 0 for v in x.values()):
             return np.zeros((0,) + tuple(self.outputs[0].shape[1:]), "float32")
         return super().predict(x, *args, **kwargs)
-
-    def __call__(self, inputs, *args, **kwargs):
-        return super().__call__(self._model_inputs(inputs, "call"), *args, **kwargs)
-
-    def call(self, inputs, training=None, mask=None):
-        # `stateless_call` (the JAX trainer's steps) comes here without `__call__`. Keras hands
-        # `training` to a model's `call` only when its signature names it: keep it named.
-        return super().call(self._model_inputs(inputs, "call"), training=training, mask=mask)
-
-    def _model_inputs(self, x, method):
-        """`x` as the model takes it: raw values refused, one array per feature packed."""
-        _check_not_raw(x, method)
-        if isinstance(x, dict) and set(x) == {f.name for f in self.spec.features}:
-            return self.spec.layout.pack(x)
-        return x
 
     def preprocess(self, data):
         """Raw feature values to this model's inputs: `model.spec.transform(data)`."""
@@ -303,12 +288,18 @@ class RankingModel(keras.Model):
         return cls(**config)
 
 
-def _check_not_raw(x, method):
-    """Refuses raw feature values where the model takes `spec.transform`'s arrays."""
+def _check_inputs(spec, x, method):
+    """Refuses what is not the model's inputs, the packed dict, and says what to pass."""
     if isinstance(x, (pd.DataFrame, pd.Series)):
         received = f"a pandas {type(x).__name__}"
     elif isinstance(x, dict) and any(_holds_text(v) for v in x.values()):
         received = "a dict holding strings or objects"
+    elif isinstance(x, dict) and not spec.layout.is_packed(x) and set(x) == set(spec.layout.slots):
+        raise ValueError(
+            f"model.{method} takes the model's inputs, one matrix per dtype "
+            f"({list(spec.layout.keys)}), received one array per feature: pack them with "
+            "model.spec.layout.pack(x), or use spec.transform(df), which packs"
+        )
     else:
         return
     also = " or call model.predict_raw(df)" if method == "predict" else ""

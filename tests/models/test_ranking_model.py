@@ -94,3 +94,14 @@ def test_predict_raw_takes_what_transform_takes(spec, frame):
     np.testing.assert_array_equal(
         model.predict_raw(columns, verbose=0), model.predict_raw(frame, verbose=0)
     )
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_one_array_per_feature_is_refused_with_the_way_out(spec, frame, method):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=8)
+    model.compile()
+    args = (frame["label"].to_numpy(),) if method != "predict" else ()
+    unpacked = spec.transform(frame, packed=False)
+    with pytest.raises(ValueError, match=r"one array per feature: .*layout\.pack\(x\)"):
+        getattr(model, method)(unpacked, *args)
+    getattr(model, method)(spec.layout.pack(unpacked), *args, verbose=0)

@@ -76,8 +76,6 @@ def test_a_forward_pass_in_training_differs_from_inference(spec, frame, make):
     # predict runs compiled (XLA), the calls above eagerly: equal up to float rounding.
     np.testing.assert_allclose(model.predict(x, verbose=0), inference, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.predict_raw(frame, verbose=0), inference, atol=1e-6)
-    per_feature = model(spec.transform(frame, packed=False), training=True)  # packed by `call`
-    assert not np.allclose(numpy(per_feature), inference)
 
 
 def batch_normalizations(model):
@@ -165,8 +163,8 @@ def test_a_custom_training_loop_calls_the_model_in_training(spec, frame):
 
 
 def test_each_override_passes_keras_arguments_on(spec, frame):
-    """`RankingModel` overrides `compile`, `fit`, `evaluate`, `predict`, `__call__`, `call` and
-    `summary`; each hands Keras's own arguments through unchanged."""
+    """`RankingModel` overrides `compile`, `fit`, `evaluate`, `predict` and `summary`; each
+    hands Keras's own arguments through unchanged."""
     x, y = spec.transform(frame), frame["label"].to_numpy()
     model = embedding_mlp(spec, dropout=0.5)
     model.compile(metrics=["accuracy"], run_eagerly=True)
@@ -181,12 +179,11 @@ def test_each_override_passes_keras_arguments_on(spec, frame):
     logs = model.evaluate(x, y, batch_size=256, return_dict=True, verbose=0)
     assert set(logs) == {"loss", "accuracy"}
     assert model.predict(x, batch_size=7, steps=2, verbose=0).shape == (14, 1)
-    unpacked = spec.transform(frame, packed=False)
-    np.testing.assert_array_equal(numpy(model(unpacked, training=False)), numpy(model(x)))
+    np.testing.assert_array_equal(numpy(model(x, training=False)), numpy(model(x)))
     outputs, _ = model.stateless_call(
         [v.value for v in model.trainable_variables],
         [v.value for v in model.non_trainable_variables],
-        unpacked,
+        x,
         training=False,
     )
     np.testing.assert_allclose(numpy(outputs), numpy(model(x)), rtol=1e-6)

@@ -112,7 +112,7 @@ def test_the_stack_alone_in_a_functional_model_saves_its_assets(tmp_path):
 
 def test_a_config_alone_builds_the_model_but_transform_says_the_keys_are_missing(model):
     again = dc.models.EmbeddingMLP.from_config(model.get_config())
-    x = model.spec.transform(long_frame(20, seed=3), packed=False)
+    x = model.spec.transform(long_frame(20, seed=3))
     again.set_weights(model.get_weights())  # The sizes were enough to build every table.
     np.testing.assert_array_equal(again.predict_on_batch(x), model.predict_on_batch(x))
     with pytest.raises(ValueError, match="feature 'movieId'.*5,000 keys.*asset file"):
