@@ -30,8 +30,13 @@ class EmbeddingStack(keras.layers.Layer):
         spec: `FeatureSpec`. The features, adapted if any of them learns from data.
         output_mode: str. `"concat"` returns the stacked `(batch, width)` tensor; `"dict"`
             returns a dict of `(batch, output_dim)` tensors keyed by feature name, for models
-            that treat features separately (e.g. pairwise interactions). Defaults to
-            `"concat"`.
+            that treat features separately (e.g. pairwise interactions, keras-rs
+            `DotInteraction`). Defaults to `"concat"`.
+        features: sequence of str or None. The names of the spec's features to embed and
+            stack, in the spec's order whatever the order given; only their tables are made.
+            The layer still reads the whole spec's inputs, so several layers of one model can
+            each take their part of the features (`WideDeep`'s deep part). Defaults to None,
+            every feature.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Example:
@@ -45,7 +50,7 @@ class EmbeddingStack(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, spec, output_mode="concat", **kwargs):
+    def __init__(self, spec, output_mode="concat", features=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
@@ -57,12 +62,26 @@ class EmbeddingStack(keras.layers.Layer):
             )
         self.spec = spec.copy()
         self.output_mode = output_mode
+        self.features = None if features is None else _checks.feature_names(spec, features, "features")
         self.autocast = False  # Table rows are integers; each slice casts what it needs.
 
+    @property
+    def stacked_features(self):
+        """The spec's features this layer embeds and stacks, in the spec's order."""
+        if self.features is None:
+            return list(self.spec.features)
+        return [f for f in self.spec.features if f.name in self.features]
+
     def build(self, inputs_shape=None):
+        used = {f.table.name for f in self.stacked_features if f.table is not None}
         self.embeddings = {
-            name: table.make_layer(self.spec.table_rows(name), dtype=self.dtype_policy)
+            name: table.make_layer(
+                self.spec.table_rows(name),
+                dtype=self.dtype_policy,
+                row_keys=self.spec.row_keys(name) if table.needs_row_keys else None,
+            )
             for name, table in self.spec.tables.items()
+            if name in used
         }
         self.built = True
 
@@ -82,7 +101,7 @@ class EmbeddingStack(keras.layers.Layer):
         if self.spec.layout.is_packed(inputs):
             inputs = self.spec.layout.unpack(inputs)
         outputs = {}
-        for feature in self.spec.features:
+        for feature in self.stacked_features:
             table = feature.table
             outputs[feature.name] = feature.call(
                 inputs[feature.name],
@@ -106,14 +125,14 @@ class EmbeddingStack(keras.layers.Layer):
             bin numbers for `Hashed` and `Crossed`, bucket ranges for `Bucketized`).
         """
         if table not in self.embeddings:
-            raise ValueError(f"No table named {table!r}; tables: {self.spec.table_names}")
+            raise ValueError(f"No table named {table!r}; tables: {list(self.embeddings)}")
         vectors = ops.convert_to_numpy(self.embeddings[table].embeddings)
         keys = self.spec.row_keys(table)
         return pd.DataFrame(vectors[: len(keys)], index=pd.Index(keys, name=table))
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0]
-        dims = {f.name: self.spec.output_dim(f) for f in self.spec.features}
+        dims = {f.name: self.spec.output_dim(f) for f in self.stacked_features}
         if self.output_mode == "dict":
             return {name: (batch, dim) for name, dim in dims.items()}
         return (batch, sum(dims.values()))
@@ -122,6 +141,8 @@ class EmbeddingStack(keras.layers.Layer):
         config = super().get_config()
         spec = self.spec.get_config(assets=True)  # Long vocabularies: `save_assets`.
         config.update({"spec": spec, "output_mode": self.output_mode})
+        if self.features is not None:  # Left out when None: configs of older layers load.
+            config["features"] = list(self.features)
         return config
 
     def save_assets(self, dir_path):
@@ -139,3 +160,4 @@ class EmbeddingStack(keras.layers.Layer):
         if not isinstance(spec, FeatureSpec):
             spec = FeatureSpec.from_config(spec)
         return cls(spec, **config)
+
