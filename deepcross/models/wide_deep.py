@@ -31,7 +31,7 @@ class WideDeep(RankingModel):
 
     `compile` trains both parts with one optimizer. The paper trained its wide part with
     FTRL and L1 regularization: `wide_regularizer="l1"` gives the sparsity; see
-    `docs/wide_deep.md` for an optimizer per part.
+    `docs/wide_deep_dcn.md` for an optimizer per part.
 
     Args:
         spec: `FeatureSpec`. The model's features, adapted; the model keeps a copy.
