@@ -108,3 +108,17 @@ def clone(obj):
     if isinstance(obj, (keras.initializers.Initializer, keras.regularizers.Regularizer)):
         return type(obj).from_config(obj.get_config())
     return obj
+
+
+def feature_names(spec, names, arg, owner=None):
+    """`names` as a tuple of feature names of `spec`: a non-empty sequence, each once."""
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        _fail(owner, arg, names, "a sequence of feature names")
+    names = tuple(names)
+    known = [f.name for f in spec.features]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        _fail(owner, arg, names, f"names of the spec's features {known}; unknown: {unknown}")
+    if not names or len(set(names)) < len(names):
+        _fail(owner, arg, names, "a non-empty sequence of feature names, each once")
+    return names

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite, once per Keras backend (BACKENDS="tensorflow jax torch" by default), then the
 # documentation site built with `mkdocs build --strict`. Arguments go to pytest.
-EXTRAS=dev,docs,tensorflow,jax
+EXTRAS=dev,docs,tensorflow,jax,keras-rs
 EXTRA_PACKAGES="torch==2.13.0"  # the CPU wheel; the torch extra alone may pick a CUDA build
 source "$(dirname "$0")/setup_env.sh"
 status=0

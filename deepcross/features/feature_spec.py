@@ -332,9 +332,17 @@ class FeatureSpec:
             key: files["learned", key][0] if ("learned", key) in files else state
             for key, state in self.learned.items()
         }
+        tables = {}
+        for name, table in self._tables.items():
+            if assets and table.vectors is not None:  # Given vectors: an asset file too.
+                tables[name] = table._settings() | {
+                    "vectors": table.vectors.asset_config(_vectors_file(name))
+                }
+            else:
+                tables[name] = table.get_config()
         return {
             "features": features,
-            "tables": {name: table.get_config() for name, table in self._tables.items()},
+            "tables": tables,
             "learned": json.loads(json.dumps(learned, default=VocabularyAsset.get_config)),
         }
 
@@ -344,6 +352,14 @@ class FeatureSpec:
             if keys is None:
                 raise placeholder.not_loaded("A vocabulary to save")
             placeholder.write(directory, keys)
+        for name, table in self._tables.items():
+            if table.vectors is not None:
+                if not table.vectors.is_loaded:
+                    raise ValueError(
+                        f"Table '{name}': its given vectors (asset '{table.vectors.asset}') "
+                        "were not loaded, so they cannot be saved: load the .keras file"
+                    )
+                table.vectors.write(directory, _vectors_file(name))
 
     def load_assets(self, directory):
         """Reads the vocabularies that `save_assets` wrote into their placeholders' places."""
@@ -357,6 +373,9 @@ class FeatureSpec:
                 if vocabulary not in given:
                     given[vocabulary] = tuple(vocabulary.read(directory))
                 feature.vocabulary = given[vocabulary]
+        for table in self._tables.values():
+            if table.vectors is not None and not table.vectors.is_loaded:
+                table.vectors = table.vectors.read(directory)
         self._prepared = {}
 
     def _vocabulary_files(self):
@@ -461,6 +480,11 @@ class FeatureSpec:
     def __repr__(self):
         names = ", ".join(f.name for f in self.features)
         return f"FeatureSpec([{names}], tables={self.table_names}, adapted={self.is_adapted})"
+
+
+def _vectors_file(table):
+    """The asset file of a table's given vectors in a saved model."""
+    return f"vectors_{table}.npz"
 
 
 def _from_0_1(config):

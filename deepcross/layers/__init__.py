@@ -4,5 +4,6 @@ from deepcross.layers.embedding_stack import EmbeddingStack
 from deepcross.layers.mlp import MLP
 from deepcross.layers.residual_unit import ResidualUnit
 from deepcross.layers.scoring_head import ScoringHead
+from deepcross.layers.wide_linear import WideLinear
 
-__all__ = ["EmbeddingStack", "MLP", "ResidualUnit", "ScoringHead"]
+__all__ = ["EmbeddingStack", "MLP", "ResidualUnit", "ScoringHead", "WideLinear"]

@@ -30,8 +30,13 @@ class EmbeddingStack(keras.layers.Layer):
         spec: `FeatureSpec`. The features, adapted if any of them learns from data.
         output_mode: str. `"concat"` returns the stacked `(batch, width)` tensor; `"dict"`
             returns a dict of `(batch, output_dim)` tensors keyed by feature name, for models
-            that treat features separately (e.g. pairwise interactions). Defaults to
-            `"concat"`.
+            that treat features separately (e.g. pairwise interactions, keras-rs
+            `DotInteraction`). Defaults to `"concat"`.
+        features: sequence of str or None. The names of the spec's features to embed and
+            stack, in the spec's order whatever the order given; only their tables are made.
+            The layer still reads the whole spec's inputs, so several layers of one model can
+            each take their part of the features (`WideDeep`'s deep part). Defaults to None,
+            every feature.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Example:
@@ -45,7 +50,7 @@ class EmbeddingStack(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, spec, output_mode="concat", **kwargs):
+    def __init__(self, spec, output_mode="concat", features=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
@@ -57,12 +62,26 @@ class EmbeddingStack(keras.layers.Layer):
             )
         self.spec = spec.copy()
         self.output_mode = output_mode
+        self.features = None if features is None else _checks.feature_names(spec, features, "features")
         self.autocast = False  # Table rows are integers; each slice casts what it needs.
 
+    @property
+    def stacked_features(self):
+        """The spec's features this layer embeds and stacks, in the spec's order."""
+        if self.features is None:
+            return list(self.spec.features)
+        return [f for f in self.spec.features if f.name in self.features]
+
     def build(self, inputs_shape=None):
+        used = {f.table.name for f in self.stacked_features if f.table is not None}
         self.embeddings = {
-            name: table.make_layer(self.spec.table_rows(name), dtype=self.dtype_policy)
+            name: table.make_layer(
+                self.spec.table_rows(name),
+                dtype=self.dtype_policy,
+                row_keys=self.spec.row_keys(name) if table.needs_row_keys else None,
+            )
             for name, table in self.spec.tables.items()
+            if name in used
         }
         self.built = True
 
@@ -82,7 +101,7 @@ class EmbeddingStack(keras.layers.Layer):
         if self.spec.layout.is_packed(inputs):
             inputs = self.spec.layout.unpack(inputs)
         outputs = {}
-        for feature in self.spec.features:
+        for feature in self.stacked_features:
             table = feature.table
             outputs[feature.name] = feature.call(
                 inputs[feature.name],
@@ -94,32 +113,10 @@ class EmbeddingStack(keras.layers.Layer):
             return outputs
         return ops.concatenate(list(outputs.values()), axis=-1)
 
-    def table_lookups(self, inputs):
-        """The rows each table is looked up at for `inputs`, for the sparse training step.
-
-        Args:
-            inputs: the model's inputs, as `call` takes them.
-
-        Returns:
-            A dict keyed by table name of `(rows, present)`: flat int32 and bool tensors of
-            every slot of every feature embedding into that table (see
-            `EmbeddedFeature.lookup_rows`).
-        """
-        if self.spec.layout.is_packed(inputs):
-            inputs = self.spec.layout.unpack(inputs)
-        lookups = {}
-        for feature in self.spec.features:
-            if feature.table is None:
-                continue
-            embedding = self.embeddings[feature.table.name]
-            rows, present = feature.lookup_rows(inputs[feature.name], embedding.input_dim)
-            lookups.setdefault(feature.table.name, []).append(
-                (ops.reshape(rows, (-1,)), ops.reshape(present, (-1,)))
-            )
-        return {
-            name: tuple(ops.concatenate(parts, axis=0) for parts in zip(*pairs))
-            for name, pairs in lookups.items()
-        }
+    @property
+    def table_features(self):
+        """The features this layer looks up in its tables (row-sparse training reads them)."""
+        return [f for f in self.stacked_features if f.table is not None]
 
     def embedding_table(self, table):
         """The learned vectors of embedding table `table`, one row per key.
@@ -133,14 +130,14 @@ class EmbeddingStack(keras.layers.Layer):
             bin numbers for `Hashed` and `Crossed`, bucket ranges for `Bucketized`).
         """
         if table not in self.embeddings:
-            raise ValueError(f"No table named {table!r}; tables: {self.spec.table_names}")
+            raise ValueError(f"No table named {table!r}; tables: {list(self.embeddings)}")
         vectors = ops.convert_to_numpy(self.embeddings[table].embeddings)
         keys = self.spec.row_keys(table)
         return pd.DataFrame(vectors[: len(keys)], index=pd.Index(keys, name=table))
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0]
-        dims = {f.name: self.spec.output_dim(f) for f in self.spec.features}
+        dims = {f.name: self.spec.output_dim(f) for f in self.stacked_features}
         if self.output_mode == "dict":
             return {name: (batch, dim) for name, dim in dims.items()}
         return (batch, sum(dims.values()))
@@ -149,6 +146,8 @@ class EmbeddingStack(keras.layers.Layer):
         config = super().get_config()
         spec = self.spec.get_config(assets=True)  # Long vocabularies: `save_assets`.
         config.update({"spec": spec, "output_mode": self.output_mode})
+        if self.features is not None:  # Left out when None: configs of older layers load.
+            config["features"] = list(self.features)
         return config
 
     def save_assets(self, dir_path):
@@ -166,3 +165,4 @@ class EmbeddingStack(keras.layers.Layer):
         if not isinstance(spec, FeatureSpec):
             spec = FeatureSpec.from_config(spec)
         return cls(spec, **config)
+

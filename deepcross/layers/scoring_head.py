@@ -68,17 +68,21 @@ class ScoringHead(keras.layers.Layer):
         self.dense.build(input_shape)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs, logits=None):
         """Scores one batch.
 
         Args:
             inputs: float tensor of shape `(batch, width)`.
+            logits: float tensor of shape `(batch, units)` or None. Added to the projection
+                before the sigmoid or softmax: the wide part's logits in `WideDeep`, so
+                `score = sigmoid(x @ w + b + logits)`. Defaults to None.
 
         Returns:
             Float32 probabilities (or logits with `from_logits`, or values for regression)
             of shape `(batch, 1)` or `(batch, num_classes)`.
         """
-        logits = ops.cast(self.dense(inputs), "float32")
+        projected = ops.cast(self.dense(inputs), "float32")
+        logits = projected if logits is None else projected + ops.cast(logits, "float32")
         if self.from_logits or self.task == "regression":
             return logits
         if self.task == "binary":
@@ -96,7 +100,7 @@ class ScoringHead(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def compute_output_spec(self, inputs):
+    def compute_output_spec(self, inputs, logits=None):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="float32")
 
     def get_config(self):

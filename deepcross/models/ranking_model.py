@@ -65,12 +65,9 @@ class RankingModel(keras.Model):
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
         policy = keras.dtype_policies.get(dtype)  # Keras names a bad value itself.
-        embedding_stack = EmbeddingStack(spec, name="embedding_stack", dtype=policy)
-        spec = embedding_stack.spec  # One copy, the stack's: its assets load into both.
         inputs = spec.make_inputs()
-        x = embedding_stack(inputs)
-        for layer in tower:
-            x = layer(x)
+        embedding_stack, x, logits = self.make_stages(inputs, spec, tower, policy)
+        spec = embedding_stack.spec  # One copy, the stack's: its assets load into both.
         scoring_head = ScoringHead(
             task,
             num_classes=num_classes,
@@ -78,7 +75,7 @@ class RankingModel(keras.Model):
             name="scoring_head",
             dtype=policy,
         )
-        outputs = scoring_head(x)
+        outputs = scoring_head(x) if logits is None else scoring_head(x, logits)
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.dtype_policy = policy  # A functional keras.Model ignores `dtype`.
         self.spec = spec
@@ -88,6 +85,32 @@ class RankingModel(keras.Model):
         self.scoring_head = scoring_head
         self.tower = list(tower)
         self._sparse_tables = []
+
+    def make_stages(self, inputs, spec, tower, dtype):
+        """Builds the graph from the inputs to the scoring head; override for another graph.
+
+        The default is `EmbeddingStack` → each layer of `tower` in turn. `WideDeep` and `DCN`
+        override it. It is called by `__init__` before `keras.Model.__init__`, so it may read
+        plain (non-layer) attributes a subclass set before calling `super().__init__`, and
+        must set none itself.
+
+        Args:
+            inputs: dict of `keras.Input`, the model's inputs (`spec.make_inputs()`).
+            spec: `FeatureSpec`. The spec the model was given.
+            tower: list of layers, the model's `tower` argument.
+            dtype: `keras.DTypePolicy`. The model's policy, for every layer made here.
+
+        Returns:
+            A tuple `(embedding_stack, x, logits)`: the `EmbeddingStack` named
+            `"embedding_stack"` (the model keeps its copy of the spec as `model.spec`), the
+            head's input, and a `(batch, units)` tensor that the head adds to its projection
+            before the sigmoid or softmax, or None.
+        """
+        embedding_stack = EmbeddingStack(spec, name="embedding_stack", dtype=dtype)
+        x = embedding_stack(inputs)
+        for layer in tower:
+            x = layer(x)
+        return embedding_stack, x, None
 
     def summary(self, *args, **kwargs):
         """`keras.Model.summary`, then the Feature stage: the spec's table (`spec.summary`),
@@ -261,9 +284,33 @@ class RankingModel(keras.Model):
             return self.predict_on_batch(x)[:rows]
         return self.predict(x, batch_size=batch_size, verbose=verbose, **kwargs)
 
-    def embedding_table(self, table):
-        """The learned vectors of `table` keyed by raw value; see `EmbeddingStack.embedding_table`."""
-        return self.get_layer("embedding_stack").embedding_table(table)
+    def embedding_table(self, table, format="frame"):
+        """The learned vectors of embedding table `table`, keyed by value: the way to take
+        embeddings out of a model (for an ANN index, for another model's `dc.Table(vectors=...)`).
+
+        Args:
+            table: str. A table name of the spec (`model.spec.table_names`).
+            format: str. `"frame"`: a pandas DataFrame indexed by key, one float32 column per
+                dimension; `"arrays"`: a pair `(keys, matrix)`, an object array of str keys
+                and a float32 `(rows, dim)` matrix, row i the vector of `keys[i]`. Defaults
+                to `"frame"`.
+
+        Returns:
+            One row per table row (`EmbeddingStack.embedding_table`): `"[OOV]"` (or
+            `"[OOV1]"`, ...) for out-of-vocabulary rows first, then the vocabulary's keys
+            (ids for `IntegerIdentity`, bin numbers for `Hashed` and `Crossed`, bucket ranges
+            for `Bucketized`). Drop the OOV rows before indexing:
+            `frame.drop(index="[OOV]")`.
+        """
+        return self._table_out(self.get_layer("embedding_stack").embedding_table(table), format)
+
+    @staticmethod
+    def _table_out(frame, format):
+        if format == "frame":
+            return frame
+        if format == "arrays":
+            return frame.index.to_numpy(dtype=object), frame.to_numpy(dtype="float32")
+        raise ValueError(f"format must be one of ('frame', 'arrays'), received format={format!r}")
 
     def get_config(self):
         return {

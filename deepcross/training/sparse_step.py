@@ -2,7 +2,7 @@
 
 A step of a deepcross model whose tables train row-sparsely does, per table:
 
-1. **touch**: the rows the batch looks up (`EmbeddingStack.table_lookups`), sorted and
+1. **touch**: the rows the batch looks up (`lookups`), sorted and
    deduplicated into a fixed-size vector (`touched_rows`): as long as the batch has slots,
    so the step compiles once (XLA, `jax.jit`) whatever the batch holds;
 2. **gather**: those rows of the table, and of the table optimizer's per-row state;
@@ -26,16 +26,16 @@ import keras
 from keras import ops
 
 from deepcross.features.embedding import Embedding
-from deepcross.layers.embedding_stack import EmbeddingStack
 
 
 @dataclasses.dataclass
 class SparseTable:
-    """A table trained row-sparsely: its layer and the stacks that look it up."""
+    """A table trained row-sparsely: its layer, its key, and the layers that look it up."""
 
     layer: Embedding
-    name: str
-    stacks: list
+    name: str  # the table's name in its readers' `embeddings`
+    key: str  # what `compile(table_optimizer={...})` calls it
+    readers: list
 
     @property
     def variables(self):
@@ -53,22 +53,61 @@ class TablePlan:
     values: list  # the table's, then each slot's, gathered rows: (n, width) each
 
 
-def sparse_tables(model):
-    """The tables of `model` that a table optimizer trains, with the stacks that read them.
+def table_readers(model):
+    """The layers of `model` that look tables up in the model's inputs.
 
-    Tables are found in the model's `EmbeddingStack` layers, which read the model's inputs
-    directly; a table shared by two stacks is one `SparseTable`.
+    Such a layer (`EmbeddingStack`, `WideLinear`, or one of a user's own) holds its tables
+    as `embeddings`, a dict of table name to `Embedding`; reads the model's inputs through
+    its `spec` (`spec.layout`); and lists in `table_features` the features that look its
+    tables up. Row-sparse training finds the rows a batch touches from these three.
     """
+    return [
+        layer
+        for layer in model._flatten_layers(include_self=False)
+        if isinstance(getattr(layer, "embeddings", None), dict)
+        and hasattr(layer, "table_features")
+        and hasattr(layer, "spec")
+    ]
+
+
+def table_key(reader, name):
+    """A table's name in `compile(table_optimizer={...})`: its own name in the model's
+    `embedding_stack`, `"<layer name>/<table>"` in another layer (`"wide_linear/movieId"`)."""
+    return name if reader.name == "embedding_stack" else f"{reader.name}/{name}"
+
+
+def sparse_tables(model):
+    """The tables of `model` that a table optimizer trains, with the layers that read them."""
     tables = {}
-    for layer in model._flatten_layers(include_self=False):
-        if not isinstance(layer, EmbeddingStack):
-            continue
-        for name, embedding in layer.embeddings.items():
+    for reader in table_readers(model):
+        for name, embedding in reader.embeddings.items():
             if embedding.table_optimizer is None or not embedding.trainable:
                 continue
-            table = tables.setdefault(id(embedding), SparseTable(embedding, name, []))
-            table.stacks.append(layer)
+            key = table_key(reader, name)
+            table = tables.setdefault(id(embedding), SparseTable(embedding, name, key, []))
+            table.readers.append(reader)
     return list(tables.values())
+
+
+def lookups(reader, x):
+    """The rows each table of `reader` is looked up at for the model inputs `x`.
+
+    Returns:
+        A dict keyed by table name of `(rows, present)`: flat int32 and bool tensors of
+        every slot of every feature looking that table up (`Feature.lookup_rows`).
+    """
+    inputs = reader.spec.layout.unpack(x) if reader.spec.layout.is_packed(x) else x
+    found = {}
+    for feature in reader.table_features:
+        embedding = reader.embeddings[feature.table.name]
+        rows, present = feature.lookup_rows(inputs[feature.name], embedding.input_dim)
+        found.setdefault(feature.table.name, []).append(
+            (ops.reshape(rows, (-1,)), ops.reshape(present, (-1,)))
+        )
+    return {
+        name: tuple(ops.concatenate(parts, axis=0) for parts in zip(*pairs))
+        for name, pairs in found.items()
+    }
 
 
 def touched_rows(rows, present, table_rows):
@@ -101,16 +140,16 @@ def plan(tables, x, read):
     Returns:
         A list of `TablePlan`, one per table.
     """
-    by_stack = {}
+    by_reader = {}
     for table in tables:
-        for stack in table.stacks:
-            if id(stack) not in by_stack:
-                by_stack[id(stack)] = stack.table_lookups(x)
+        for reader in table.readers:
+            if id(reader) not in by_reader:
+                by_reader[id(reader)] = lookups(reader, x)
     plans = []
     for table in tables:
-        lookups = [by_stack[id(stack)][table.name] for stack in table.stacks]
-        rows = ops.concatenate([r for r, _ in lookups], axis=0)
-        present = ops.concatenate([p for _, p in lookups], axis=0)
+        looked_up = [by_reader[id(reader)][table.name] for reader in table.readers]
+        rows = ops.concatenate([r for r, _ in looked_up], axis=0)
+        present = ops.concatenate([p for _, p in looked_up], axis=0)
         unique, valid = touched_rows(rows, present, table.layer.input_dim)
         gather = ops.where(valid, unique, 0)
         values = [ops.take(read(v), gather, axis=0) for v in table.variables]

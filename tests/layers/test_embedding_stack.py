@@ -197,3 +197,37 @@ def test_embedding_regularizer_is_one_argument():
     assert float(ops.convert_to_numpy(stack.losses[0])) == pytest.approx(
         0.5 * (vectors**2).sum(), rel=1e-5
     )
+
+
+def test_features_stacks_a_subset_in_spec_order_with_only_their_tables():
+    spec = tiny_spec().adapt(TINY)
+    stack = dc.layers.EmbeddingStack(spec, features=["year", "first", "x"])
+    arrays = spec.transform(TINY)
+    out = ops.convert_to_numpy(stack(arrays))
+    assert out.shape == (3, 2 + 1 + 1)
+    assert sorted(stack.embeddings) == ["letters", "year"]
+    full = dc.layers.EmbeddingStack(spec, output_mode="dict")
+    full.build()
+    for name in ("letters", "year"):
+        full.embeddings[name].embeddings.assign(stack.embeddings[name].embeddings)
+    parts = {k: ops.convert_to_numpy(v) for k, v in full(arrays).items()}
+    expected = np.concatenate([parts["first"], parts["x"], parts["year"]], axis=1)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    again = dc.layers.EmbeddingStack.from_config(stack.get_config())
+    assert again.features == ("year", "first", "x") and again.get_config() == stack.get_config()
+    assert "features" not in full.get_config()  # Configs of older layers stay as they were.
+
+
+@pytest.mark.parametrize(
+    "features, message",
+    [
+        (["first", "nope"], r"unknown: \['nope'\]"),
+        ([], "a non-empty sequence"),
+        (["x", "x"], "a non-empty sequence of feature names, each once"),
+        ("first", "a sequence of feature names"),
+    ],
+)
+def test_features_must_name_features_of_the_spec(features, message):
+    spec = tiny_spec().adapt(TINY)
+    with pytest.raises(ValueError, match=message):
+        dc.layers.EmbeddingStack(spec, features=features)

@@ -26,6 +26,22 @@ def test_binary_is_sigmoid_of_a_linear_score():
     np.testing.assert_allclose(out, 1 / (1 + np.exp(-logits)), rtol=1e-5)
 
 
+@pytest.mark.parametrize("task, kwargs", [("binary", {}), ("multiclass", {"num_classes": 3})])
+def test_given_logits_are_added_before_the_activation(task, kwargs):
+    head, logits = head_with_weights(task, **kwargs)
+    extra = np.random.default_rng(5).normal(size=logits.shape).astype("float32")
+    plain = dc.layers.ScoringHead(task, from_logits=True, **kwargs)
+    plain.build((None, 6))
+    plain.set_weights(head.get_weights())
+    np.testing.assert_allclose(ops.convert_to_numpy(plain(X, extra)), logits + extra, rtol=1e-5)
+    out = ops.convert_to_numpy(head(X, logits=extra))
+    if task == "binary":
+        expected = 1 / (1 + np.exp(-(logits + extra)))
+    else:
+        expected = np.exp(logits + extra) / np.exp(logits + extra).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+
+
 def test_multiclass_is_softmax():
     head, logits = head_with_weights("multiclass", num_classes=3)
     out = ops.convert_to_numpy(head(X))

@@ -323,3 +323,32 @@ def test_a_keras_model_built_from_a_spec_exports_with_it(tmp_path):
     served = serve(movieId=tf.constant(request["movieId"]), price=tf.constant(request["price"]))
     expected = model.predict(spec.transform(request), verbose=0)
     np.testing.assert_allclose(served["score"].numpy(), expected, atol=1e-6)
+
+
+def wide_deep(spec):
+    return dc.models.WideDeep(spec, wide=["countryCity", "movieId", "price"], hidden_units=(8,))
+
+
+def dcn(spec):
+    pytest.importorskip("keras_rs")  # the deepcross[keras-rs] extra
+    return dc.models.DCN(spec, cross_layers=2, projection_dim=4, hidden_units=(8,))
+
+
+@pytest.mark.parametrize("make_model", [wide_deep, dcn], ids=["WideDeep", "DCN"])
+def test_wide_deep_and_dcn_serve_raw_values(make_model, tmp_path):
+    keras.utils.set_random_seed(0)
+    frame, label = raw_frame()
+    spec = every_kind().adapt(frame)
+    model = make_model(spec)
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    model.fit(spec.transform(frame), label, batch_size=64, epochs=2, verbose=0)
+    path = tmp_path / "served" / "1"
+    export(model, path, tmp_path)
+    request = odd_request(frame)
+    # Left out: the row whose avgRating is 3e38. A cross network multiplies its inputs, and
+    # that number overflows to inf there, which backends turn into NaN or 0 alike.
+    request = request[request["avgRating"].abs() < 1e30].reset_index(drop=True)
+    served = serve_in_subprocess(path, request, tmp_path)
+    expected = model.predict_raw(request, verbose=0)
+    assert np.isfinite(expected).all() and np.ptp(expected) > 0.01
+    np.testing.assert_allclose(np.array(served["score"]), expected, atol=1e-5, rtol=0)
