@@ -2,7 +2,7 @@
 
 For each backend (each in its own process, `KERAS_BACKEND` set), each model (the lesson's
 EmbeddingMLP, two 128-unit layers; DeepCrossing, two residual units of inner width 256) and
-each source of data (arrays in memory; `spec.dataset` streaming a CSV file; the same from a
+each source of data (arrays in memory; `dc.data.FeatureDataset` streaming a CSV file; the same from a
 Parquet file; the Parquet file with `cache_dir`, encoded in the warm-up epoch and read
 memory-mapped after), trains deepcross's model and the same network written by hand in Keras 3 with
 one input array per dtype (every table-row column packed in one int32 matrix, every numeric
@@ -155,8 +155,8 @@ def child(args):
                 options = {"label": "label", "batch_size": args.batch_size}
                 if source == "cached":  # written in the warm-up epoch, read memory-mapped after
                     options["cache_dir"] = folder / f"cache-{model_name}"
-                data_ours = (spec.dataset(path, **options),)
-                data_theirs = (Packed(spec.dataset(path, **options), spec),)
+                data_ours = (dc.data.FeatureDataset(spec, path, **options),)
+                data_theirs = (Packed(dc.data.FeatureDataset(spec, path, **options), spec),)
             times = {"deepcross": [], "hand_written": []}
             runs = [("deepcross", ours, data_ours), ("hand_written", theirs, data_theirs)]
             for _, model, _ in runs:
@@ -242,7 +242,7 @@ def float_features(spec):
 def pack(spec, inputs):
     """The hand-written model's two matrices: every table-row column in one int32 matrix,
     every numeric in one float32 matrix, features in order. `spec.transform` and
-    `spec.dataset` already give exactly these, so the hand-written model reads them as
+    `FeatureDataset` already give exactly these, so the hand-written model reads them as
     they are and pays nothing extra per batch."""
     return inputs["int32"], inputs["float32"]
 
@@ -297,34 +297,10 @@ def hand_written_model(spec, name):
     return keras.Model([ints_in, floats_in], keras.layers.Dense(1, activation="sigmoid")(x))
 
 
-def _packed_dataset_class():
-    import keras
-
-    class Packed(keras.utils.PyDataset):
-        """A `spec.dataset` whose batches are packed into the hand-written model's matrices."""
-
-        def __init__(self, dataset, spec):
-            super().__init__()
-            self.dataset, self.spec = dataset, spec
-
-        def __len__(self):
-            return len(self.dataset)
-
-        def __getitem__(self, index):
-            inputs, labels = self.dataset[index]
-            return pack(self.spec, inputs), labels
-
-        def on_epoch_begin(self):
-            self.dataset.on_epoch_begin()
-
-        def on_epoch_end(self):
-            self.dataset.on_epoch_end()
-
-    return Packed
-
-
-def Packed(dataset, spec):  # made lazily: keras is imported in the child only
-    return _packed_dataset_class()(dataset, spec)
+def Packed(dataset, spec):
+    """A `FeatureDataset` whose batches are packed into the hand-written model's matrices (a
+    Grain map over it, so Keras reads it as it reads the dataset)."""
+    return dataset.map(lambda batch: (pack(spec, batch[0]), batch[1]))
 
 
 if __name__ == "__main__":

@@ -46,19 +46,19 @@ def scan(file, columns, label, on_bad_rows, bad_rows, progress=None):
 
 
 def read(file, columns, label, chunk_size):
-    """Yields `(columns, labels, rows)` of `file`'s rows, `chunk_size` at a time, in order.
+    """Yields `(table, labels)` of `file`'s rows, `chunk_size` at a time, in order.
 
-    `columns` maps each name to a 1-D numpy array (text as str for CSV); `labels` is a float32
+    `table` is a pyarrow Table of `columns` (CSV columns as text; Parquet text columns
+    dictionary-encoded, as the file stores them), for `columns_of`; `labels` is a float32
     array, or None without a label. Bad rows are left out silently: `scan` reported them.
     """
-    batches = _valid_batches(file, columns, label, "skip", None, None, chunk_size)
+    batches = _valid_batches(file, columns, label, "skip", None, None, chunk_size, text=True)
     for table in _rechunk(batches, chunk_size):
-        arrays = {name: files.to_numpy(table.column(name)) for name in columns}
         labels = None
         if label is not None:
             numbers, _ = files.parse_labels(files.to_numpy(table.column(label)), label)
             labels = numbers.astype(np.float32)
-        yield arrays, labels, table.num_rows
+        yield table.select(list(columns)), labels
 
 
 def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
@@ -72,12 +72,12 @@ def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
             file, columns, None, on_bad_rows, bad_rows, progress.at(i), chunk_size, text=True
         )
         for table in _rechunk(batches, chunk_size):
-            yield _columns(table, columns)
+            yield columns_of(table, columns)
         files.report(bad_rows)
     progress.done()
 
 
-def _columns(table, names):
+def columns_of(table, names):
     """A table's columns as `raw_data.Columns`: text stays Arrow until read, and is factorized
     by Arrow (`raw_data.ArrowText`); other columns are numpy (`files.to_numpy`)."""
     sources = {}
