@@ -24,7 +24,7 @@ class FeatureDataset(grain.IterDataset):
     `spec.transform`, optionally shuffled, and handed to Keras in batches of
     `(inputs, labels)`, or `inputs` alone without a label; `inputs` are the model's, one
     matrix per dtype, as `spec.transform` packs them. Memory holds at most about
-    `shuffle_buffer + 2 * chunk_size + batch_size` encoded rows (`stats["max_rows_held"]`),
+    `shuffle_buffer + 3 * chunk_size + batch_size` encoded rows (`stats["max_rows_held"]`),
     however large the files. See `docs/data.md`.
 
     It is a `grain.IterDataset`, which Keras reads natively on every backend:
@@ -225,7 +225,7 @@ class FeatureDataset(grain.IterDataset):
         order = rng.permutation(len(self._parts)) if self.shuffle else range(len(self._parts))
         held = pieces.Held()
         try:
-            stream = self._pieces(order, held)
+            stream = pieces.read_ahead(self._pieces(order, held))
             if self.shuffle and self.num_rows:
                 buffer_rows = min(self.shuffle_buffer, self.num_rows)
                 stream = pieces.shuffled(stream, rng, buffer_rows, self.chunk_size)

@@ -104,7 +104,7 @@ def test_memory_holds_chunks_and_buffer_not_the_data(spec):
         )  # fmt: skip
         assert sorted(ids(epoch(dataset))) == list(range(3000))
         held = dataset.stats["max_rows_held"]
-        assert held <= (100 if shuffle else 0) + 2 * 50 + 32
+        assert held <= (100 if shuffle else 0) + 3 * 50 + 32  # one chunk read ahead
         assert held >= 50
 
 
