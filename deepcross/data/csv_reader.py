@@ -65,28 +65,32 @@ def _text_rows(batch, label, emitted, skipped, bad):
     """The batch with its columns as UTF-8 text, its bad rows (reported to `bad`) left out."""
     keep = np.ones(batch.num_rows, bool)
     reasons = {}
+    texts = []
     for name, column in zip(batch.schema.names, batch.columns):
         try:
-            column.cast(pa.string())
+            texts.append(column.cast(pa.string()))
         except pa.ArrowInvalid:
+            texts.append(None)
             for i, cell in enumerate(column.to_pylist()):
                 try:
                     cell.decode("utf-8")
                 except UnicodeDecodeError:
                     keep[i] = False
                     reasons.setdefault(i, f"column '{name}' is not UTF-8 text")
-    kept = batch if keep.all() else batch.filter(pa.array(keep))
-    text = pa.RecordBatch.from_arrays(
-        [column.cast(pa.string()) for column in kept.columns], names=kept.schema.names
-    )
+    if not keep.all():
+        kept = batch.filter(pa.array(keep))
+        texts = [column.cast(pa.string()) for column in kept.columns]
+    text = pa.RecordBatch.from_arrays(texts, names=batch.schema.names)
     if label is not None:
-        _, label_reasons = files.parse_labels(files.to_numpy(text.column(label)), label)
-        kept_rows = np.flatnonzero(keep)
-        for j, reason in enumerate(label_reasons):
-            if reason is not None:
-                keep[kept_rows[j]] = False
-                reasons[kept_rows[j]] = reason
-        text = text.filter(pa.array(keep[kept_rows]))
+        numbers = files.plain_numbers(text.column(label))
+        if numbers is None or np.isnan(numbers).any():  # a label that is no plain number
+            _, label_reasons = files.parse_labels(files.to_numpy(text.column(label)), label)
+            kept_rows = np.flatnonzero(keep)
+            for j, reason in enumerate(label_reasons):
+                if reason is not None:
+                    keep[kept_rows[j]] = False
+                    reasons[kept_rows[j]] = reason
+            text = text.filter(pa.array(keep[kept_rows]))
     for i in sorted(reasons):
         bad.add(_record(emitted + i, skipped), reasons[i])
     return text

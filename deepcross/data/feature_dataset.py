@@ -13,6 +13,8 @@ from deepcross.data import pieces
 from deepcross.data import readers
 from deepcross.data.encoded_cache import EncodedCache
 from deepcross.data.feature_iterator import FeatureIterator
+from deepcross.features import Bucketized
+from deepcross.features import Numeric
 from deepcross.features import raw_data
 
 
@@ -163,7 +165,10 @@ class FeatureDataset(grain.IterDataset):
             ]
             progress.done()
         files.report(self.bad_rows)
-        self._parts = [parts.FilePart(file, self._columns, self.label) for file in found]
+        numbers = _number_columns(self.spec.features)
+        self._parts = [
+            parts.FilePart(file, self._columns, self.label, numbers) for file in found
+        ]
 
     def _kept(self, offset, rows):
         """How many of rows `offset`...`offset + rows - 1` this shard keeps."""
@@ -293,6 +298,15 @@ class FeatureDataset(grain.IterDataset):
 
     def __str__(self):
         return f"FeatureDataset(num_rows={self.num_rows}, batch_size={self.batch_size})"
+
+
+def _number_columns(features):
+    """The columns that only `Numeric` and `Bucketized` features read: numbers, never keys."""
+    numbers, others = set(), set()
+    for feature in features:
+        kind = numbers if isinstance(feature, (Numeric, Bucketized)) else others
+        kind.update(feature.source_columns)
+    return numbers - others
 
 
 def _check_arguments(

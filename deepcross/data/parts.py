@@ -18,10 +18,12 @@ from deepcross.features import raw_data
 
 
 class FilePart:
-    """A CSV or Parquet file (`files.SourceFile`), its rows counted by `readers.scan`."""
+    """A CSV or Parquet file (`files.SourceFile`), its rows counted by `readers.scan`.
 
-    def __init__(self, file, columns, label):
-        self.file, self.columns, self.label = file, columns, label
+    `numbers` names the columns read only as numbers (`readers.columns_of`)."""
+
+    def __init__(self, file, columns, label, numbers=()):
+        self.file, self.columns, self.label, self.numbers = file, columns, label, numbers
         self.name = file.path
 
     def read(self, chunk_size, keep=None):
@@ -33,7 +35,8 @@ class FilePart:
                 table = table.take(kept)
                 labels = labels[kept] if labels is not None else None
             seen += rows
-            yield readers.columns_of(table, self.columns), labels, table.num_rows, rows
+            columns = readers.columns_of(table, self.columns, self.numbers)
+            yield columns, labels, table.num_rows, rows
 
     def changed(self):
         return self.file.changed()

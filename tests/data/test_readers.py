@@ -37,7 +37,8 @@ def write(path, text):
 
 def rows_of(path, **kwargs):
     kwargs.setdefault("label", "label")
-    dataset = dc.data.FeatureDataset(small_spec(), path, batch_size=4, **kwargs)
+    kwargs.setdefault("batch_size", 4)
+    dataset = dc.data.FeatureDataset(small_spec(), path, **kwargs)
     return dataset, epoch(dataset)
 
 
@@ -57,6 +58,25 @@ def test_an_empty_field_is_missing_never_zero(tmp_path):
     for name in expected:
         np.testing.assert_array_equal(x[name], expected[name])
     np.testing.assert_array_equal(y, [1, 0, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["1", "+2", "-3.", ".5", "1e5", "1E-05", "-0", "007", "1e400", "1e39", "", "2.675"],
+        ["1", " 2", "3 ", "nan", "inf", "-inf", "", "NaN", "+5", "6", "7e0", " "],
+    ],
+    ids=["plain", "spelled"],
+)
+def test_csv_numbers_read_as_the_value_policy_reads_their_text(tmp_path, cells):
+    """Plain decimals are parsed by Arrow, others as text: the same numbers either way."""
+    lines = [f"{i},a,{cell},{i % 2}" for i, cell in enumerate(cells)]
+    path = write(tmp_path / "numbers.csv", HEADER + "\n".join(lines) + "\n")
+    _, batches = rows_of(path, batch_size=len(cells))
+    texts = {"rowId": [str(i) for i in range(len(cells))], "c": ["a"] * len(cells), "x": cells}
+    expected = small_spec().transform(texts, packed=False)
+    for name in expected:
+        np.testing.assert_array_equal(batches[0][0][name], expected[name], err_msg=name)
 
 
 def test_parquet_nulls_are_missing(tmp_path):
