@@ -1,4 +1,4 @@
-"""CSV and Parquet files read chunk by chunk with pyarrow, for `FeatureSpec.dataset` and `adapt`.
+"""CSV and Parquet files read chunk by chunk with pyarrow, for `FeatureDataset` and `adapt`.
 
 Memory is bounded by the chunk size (rows) and pyarrow's CSV block size
 (`csv_reader.CSV_BLOCK_BYTES`), never by a file's size; only the columns asked for are read.
