@@ -1,18 +1,22 @@
-"""Training throughput: deepcross vs the same network hand-written in Keras 3.
+"""Training throughput: deepcross vs the same network hand-written in Keras 3, and deepcross
+streamed from files vs from arrays in memory.
 
 For each backend (each in its own process, `KERAS_BACKEND` set), each model (the lesson's
 EmbeddingMLP, two 128-unit layers; DeepCrossing, two residual units of inner width 256) and
-each source of data (arrays in memory; `dc.data.FeatureDataset` streaming a CSV file; the same from a
-Parquet file; the Parquet file with `cache_dir`, encoded in the warm-up epoch and read
-memory-mapped after), trains deepcross's model and the same network written by hand in Keras 3 with
-one input array per dtype (every table-row column packed in one int32 matrix, every numeric
-in one float32 matrix, lookups by slicing columns). One warm-up epoch each, then timed epochs
-alternating deepcross and hand-written (A B A B ...) so that drift in the machine's load hits
-both; the figure is the median epoch.
+each source of data (arrays in memory; `dc.data.FeatureDataset` streaming a CSV file; the
+same from a Parquet file; the Parquet file with `cache_dir`, encoded in the warm-up epoch and
+read memory-mapped after), trains deepcross's model and the same network written by hand in
+Keras 3 with one input array per dtype (every table-row column packed in one int32 matrix,
+every numeric in one float32 matrix, lookups by slicing columns). One warm-up epoch each,
+then timed epochs, every source's and both models' in turn (A B C D ...) so that drift in
+the machine's load hits all; the figure is the median epoch. "Streamed / in memory" is the
+median, epoch by epoch, of the in-memory epoch's time over the streamed one's next to it.
 
     python benchmarks/train_throughput.py                      # 3 backends, MovieLens samples
     python benchmarks/train_throughput.py --backends jax --models embedding_mlp --sources arrays
     python benchmarks/train_throughput.py --synthetic --json runs/throughput.json
+    python benchmarks/train_throughput.py --synthetic --rows 3000000 --models embedding_mlp \
+        --sources arrays,parquet,cached --no-hand-written    # 3M rows: streamed / in memory
 
 Speed is measured here, never asserted in tests.
 """

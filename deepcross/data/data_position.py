@@ -37,7 +37,8 @@ class DataPosition(keras.callbacks.Callback):
         super().__init__()
         if isinstance(initial_step, bool) or not isinstance(initial_step, int) or initial_step < 0:
             raise ValueError(
-                f"initial_step must be a non-negative integer, received initial_step={initial_step!r}"
+                "initial_step must be a non-negative integer, received "
+                f"initial_step={initial_step!r}"
             )
         self.dataset = dataset
         self.initial_step = initial_step

@@ -166,9 +166,7 @@ class FeatureDataset(grain.IterDataset):
             progress.done()
         files.report(self.bad_rows)
         numbers = _number_columns(self.spec.features)
-        self._parts = [
-            parts.FilePart(file, self._columns, self.label, numbers) for file in found
-        ]
+        self._parts = [parts.FilePart(file, self._columns, self.label, numbers) for file in found]
 
     def _kept(self, offset, rows):
         """How many of rows `offset`...`offset + rows - 1` this shard keeps."""

@@ -36,7 +36,9 @@ def caches(folder):
 
 def test_the_second_epoch_reads_the_cache(spec, files, tmp_path):
     cache_dir = tmp_path / "cache"
-    dataset = dc.data.FeatureDataset(spec, files, cache_dir=cache_dir, shuffle=True, seed=5, **OPTIONS)
+    dataset = dc.data.FeatureDataset(
+        spec, files, cache_dir=cache_dir, shuffle=True, seed=5, **OPTIONS
+    )
     first = epoch(dataset)
     assert dataset.stats["rows_from_source"] == 300 and dataset.stats["rows_from_cache"] == 0
     (cache,), partial = caches(cache_dir)
@@ -55,7 +57,9 @@ def test_a_new_dataset_reuses_a_complete_cache_without_reading_files(
     spec, files, tmp_path, monkeypatch
 ):
     cache_dir = tmp_path / "cache"
-    expected = epoch(dc.data.FeatureDataset(spec, files, cache_dir=cache_dir, shard=(1, 2), **OPTIONS))
+    expected = epoch(
+        dc.data.FeatureDataset(spec, files, cache_dir=cache_dir, shard=(1, 2), **OPTIONS)
+    )
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the files were read")

@@ -68,9 +68,12 @@ def test_the_shuffle_is_the_same_whatever_the_file_format(spec, frame, files, tm
     expected = epoch(dc.data.FeatureDataset(spec, files, chunk_size=20, **options))
     parquet = write_parquet(frame.iloc[:70], tmp_path / "a2.parquet")
     mixed = [parquet, files[1], files[2]]
-    assert_same_batches(epoch(dc.data.FeatureDataset(spec, mixed, chunk_size=20, **options)), expected)
+    assert_same_batches(
+        epoch(dc.data.FeatureDataset(spec, mixed, chunk_size=20, **options)), expected
+    )
     assert (
-        ids(epoch(dc.data.FeatureDataset(spec, files, chunk_size=21, **options))).tolist() != ids(expected).tolist()
+        ids(epoch(dc.data.FeatureDataset(spec, files, chunk_size=21, **options))).tolist()
+        != ids(expected).tolist()
     )
 
 
@@ -91,7 +94,10 @@ def test_shards_are_disjoint_and_complete(spec, frame, files, shuffle):
 
 
 def test_shard_lengths_when_rows_do_not_divide(spec, frame):
-    sizes = [dc.data.FeatureDataset(spec, frame.iloc[:10], shard=(i, 4), batch_size=2).num_rows for i in range(4)]
+    sizes = [
+        dc.data.FeatureDataset(spec, frame.iloc[:10], shard=(i, 4), batch_size=2).num_rows
+        for i in range(4)
+    ]
     assert sizes == [3, 3, 2, 2]
 
 
@@ -226,7 +232,9 @@ def test_fit_with_validation_data_sees_every_row_once_per_epoch(spec, train_and_
     validation = dc.data.FeatureDataset(spec, validation_path, seed=1, **options)
     model, counts = counting_model(spec, 400)
     model.fit(train, epochs=3, validation_data=validation, verbose=0)
-    assert counts.seen().tolist() == [3] * 400  # each epoch: every training row, then every validation row
+    assert (
+        counts.seen().tolist() == [3] * 400
+    )  # each epoch: every training row, then every validation row
     assert train.epoch == 3 and validation.epoch == 3
     model.fit(train, epochs=1, verbose=0)
     assert counts.seen().tolist() == [4] * 300 + [3] * 100
@@ -277,7 +285,8 @@ def test_a_dict_of_arrays_streams_like_its_frame(spec, frame):
     columns = {name: frame[name].to_numpy() for name in frame.columns}
     options = {"label": "label", "batch_size": 40, "chunk_size": 30, "shuffle": True, "seed": 1}
     assert_same_batches(
-        epoch(dc.data.FeatureDataset(spec, columns, **options)), epoch(dc.data.FeatureDataset(spec, frame, **options))
+        epoch(dc.data.FeatureDataset(spec, columns, **options)),
+        epoch(dc.data.FeatureDataset(spec, frame, **options)),
     )
 
 
@@ -290,7 +299,9 @@ def test_the_dataset_keeps_its_own_spec(frame):
 
 def test_bad_arguments_are_named_together(spec, frame):
     with pytest.raises(ValueError) as error:
-        dc.data.FeatureDataset(spec, frame, batch_size=0, shard=(3, 3), chunk_size=1.5, on_bad_rows="drop")
+        dc.data.FeatureDataset(
+            spec, frame, batch_size=0, shard=(3, 3), chunk_size=1.5, on_bad_rows="drop"
+        )
     message = str(error.value)
     for part in ("batch_size=0", "shard=(3, 3)", "chunk_size=1.5", "on_bad_rows='drop'"):
         assert part in message
@@ -311,7 +322,9 @@ def test_fit_evaluate_and_predict_on_datasets(tmp_path):
     frame = id_frame(512, seed=2)
     spec = make_spec().adapt(frame)
     path = write_csv(frame, tmp_path / "train.csv")
-    train = dc.data.FeatureDataset(spec, path, label="label", batch_size=64, shuffle=True, seed=0, chunk_size=100)
+    train = dc.data.FeatureDataset(
+        spec, path, label="label", batch_size=64, shuffle=True, seed=0, chunk_size=100
+    )
     model = dc.models.EmbeddingMLP(spec, hidden_units=(16,))
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy")
     evaluation = dc.data.FeatureDataset(spec, path, label="label", batch_size=128)

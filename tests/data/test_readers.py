@@ -171,7 +171,11 @@ def test_a_parquet_row_with_a_bad_label(tmp_path):
     dataset, batches = rows_of(path, on_bad_rows="skip")
     assert ids(batches).tolist() == [0, 2] and dataset.num_rows == 2
     assert [(bad.unit, bad.number) for bad in dataset.bad_rows] == [("row", 2)]
-    assert ids(epoch(dc.data.FeatureDataset(small_spec(), path))).tolist() == [0, 1, 2]  # no label read
+    assert ids(epoch(dc.data.FeatureDataset(small_spec(), path))).tolist() == [
+        0,
+        1,
+        2,
+    ]  # no label read
 
 
 def test_a_file_that_is_not_parquet(tmp_path):
@@ -187,9 +191,10 @@ def test_a_last_line_without_newline_is_a_row(tmp_path, frame, spec):
     path = write(tmp_path / "no-newline.csv", HEADER + "0,a,1,1\n1,a,2,0\n2,a,3,1")
     dataset, batches = rows_of(path)
     assert ids(batches).tolist() == [0, 1, 2] and dataset.bad_rows == []
-    assert small_spec().adapt(path).learned == small_spec().adapt(
-        {"rowId": [0, 1, 2], "c": ["a"] * 3, "x": [1.0, 2.0, 3.0]}
-    ).learned
+    assert (
+        small_spec().adapt(path).learned
+        == small_spec().adapt({"rowId": [0, 1, 2], "c": ["a"] * 3, "x": [1.0, 2.0, 3.0]}).learned
+    )
     # A file pandas wrote, its final newline taken off: the same batches as with it.
     complete = write_csv(frame, tmp_path / "complete.csv")
     cut = write(tmp_path / "cut.csv", complete.read_bytes().rstrip(b"\n"))
@@ -345,7 +350,9 @@ def test_memory_for_a_parquet_file_does_not_grow_with_it(tmp_path):
                     "label": rng.integers(0, 2, rows),
                 })
             )  # fmt: skip
-    dataset = dc.data.FeatureDataset(small_spec(), path, label="label", batch_size=4096, chunk_size=4096)
+    dataset = dc.data.FeatureDataset(
+        small_spec(), path, label="label", batch_size=4096, chunk_size=4096
+    )
     most = 0
     for _ in dataset:
         most = max(most, pa.total_allocated_bytes())
