@@ -9,9 +9,10 @@ own peak resident memory (`resource.getrusage`):
   import TensorFlow, is timed apart as `spec_seconds`);
 - encode: `spec.transform` of the file read a chunk at a time (rows/s, encoding alone);
 - memory: the file encoded into arrays chunk by chunk, then one epoch of `fit` on them;
-- streamed: one epoch of `fit` on `spec.dataset(path)` (read, encode, batch as it trains),
-  then one whole pass of a fresh `spec.dataset(path)` without training (rows/s), so the peak
-  memory covers reading the whole file even when `--train-batches` cuts training short.
+- streamed: one epoch of `fit` on `dc.data.FeatureDataset(spec, path)` (read, encode, batch
+  as it trains), then one whole pass of a fresh `dc.data.FeatureDataset(spec, path)` without
+  training (rows/s), so the peak memory covers reading the whole file even when
+  `--train-batches` cuts training short.
 
 Training speed leaves out the first 20 batches (tracing, compiling). `--train-batches N`
 trains on the first N batches only (`steps_per_epoch`): at 20M rows a full epoch takes
@@ -223,9 +224,9 @@ def child(args):
             inputs, labels, seconds = encode_all(spec, path)
             result = {"encode_seconds": seconds, **train(dc, spec, (inputs, labels), args)}
         else:
-            dataset = spec.dataset(path, label="label", batch_size=args.batch_size)
-            result = train(dc, spec, (dataset,), args)
-            result.update(full_pass(spec.dataset(path, label="label", batch_size=args.batch_size)))
+            options = {"label": "label", "batch_size": args.batch_size}
+            result = train(dc, spec, (dc.data.FeatureDataset(spec, path, **options),), args)
+            result.update(full_pass(dc.data.FeatureDataset(spec, path, **options)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     print(json.dumps({**result, "peak_rss_gib": peak / GIB}))
 
@@ -272,8 +273,8 @@ def encode_all(spec, path):
 def full_pass(dataset):
     """Rows/s of one pass over every batch of `dataset`, with no training."""
     start = time.perf_counter()
-    for i in range(len(dataset)):
-        dataset[i]
+    for _ in dataset:
+        pass
     seconds = time.perf_counter() - start
     return {"pass_seconds": seconds, "pass_rows_per_s": dataset.num_rows / seconds,
             "max_rows_held": dataset.stats["max_rows_held"]}  # fmt: skip

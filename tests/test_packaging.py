@@ -65,7 +65,7 @@ def test_dependencies_leave_the_backend_to_extras():
         requirement.split(">")[0].split("=")[0].split("[")[0].strip()
         for requirement in project["dependencies"]
     }
-    assert names == {"keras", "numpy", "pandas", "pyarrow"}
+    assert names == {"grain", "keras", "numpy", "pandas", "pyarrow"}
     extras = project["optional-dependencies"]
     assert extras["tensorflow"][0].startswith("tensorflow")
     assert extras["jax"][0].startswith("jax")

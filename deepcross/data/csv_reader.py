@@ -3,8 +3,8 @@
 Every column read is text, exactly as the file holds it, so an empty field is the empty
 string, which the value policy reads as missing. Records may span lines (a quoted field
 holding a newline); blank lines and lines of spaces are no rows. Bad rows: the wrong number of
-fields, text that is not UTF-8 in a column read, a missing or non-numeric label, and a last
-row with no newline at its end (see `deepcross.datasets.csv_checks`).
+fields, text that is not UTF-8 in a column read, and a missing or non-numeric label. A last
+line without a newline at its end is a row like any other when it has every field.
 """
 
 import csv
@@ -17,7 +17,6 @@ import pyarrow.csv as pa_csv
 from deepcross.data import files
 
 CSV_BLOCK_BYTES = 1 << 20  # pyarrow parses a CSV file this many bytes at a time
-_CUT_OFF = "no newline at its end, so the file was likely cut off inside this row"
 
 
 def csv_batches(file, names, label, bad, progress):
@@ -47,62 +46,54 @@ def csv_batches(file, names, label, bad, progress):
             ),
             file,
         )
-        emitted, pending, last_dropped = 0, None, False
+        emitted = 0
         for batch in reader:
             rows = batch.num_rows
-            batch, dropped = _text_rows(batch, label, emitted, skipped, bad)
+            batch = _text_rows(batch, label, emitted, skipped, bad)
             emitted += rows
-            if rows:
-                last_dropped = bool(dropped) and dropped[-1] == rows - 1
             bad.check()
             if progress is not None:
                 progress(source.tell())
-            if batch.num_rows:  # held back one batch: the last row may be cut off
-                if pending is not None:
-                    yield pending
-                pending = batch
+            if batch.num_rows:
+                yield batch
     finally:
         source.close()
-    records = 1 + emitted + len(skipped)
-    already_bad = (skipped and skipped[-1] == records) or last_dropped
-    if last_line_cut_off(file.path) and not already_bad:
-        bad.add(records, _CUT_OFF)
-        pending = pending.slice(0, pending.num_rows - 1)
     bad.check()
-    if pending is not None:
-        yield pending
 
 
 def _text_rows(batch, label, emitted, skipped, bad):
-    """The batch with its columns as UTF-8 text, and the indices of rows dropped as bad."""
+    """The batch with its columns as UTF-8 text, its bad rows (reported to `bad`) left out."""
     keep = np.ones(batch.num_rows, bool)
     reasons = {}
+    texts = []
     for name, column in zip(batch.schema.names, batch.columns):
         try:
-            column.cast(pa.string())
+            texts.append(column.cast(pa.string()))
         except pa.ArrowInvalid:
+            texts.append(None)
             for i, cell in enumerate(column.to_pylist()):
                 try:
                     cell.decode("utf-8")
                 except UnicodeDecodeError:
                     keep[i] = False
                     reasons.setdefault(i, f"column '{name}' is not UTF-8 text")
-    kept = batch if keep.all() else batch.filter(pa.array(keep))
-    text = pa.RecordBatch.from_arrays(
-        [column.cast(pa.string()) for column in kept.columns], names=kept.schema.names
-    )
+    if not keep.all():
+        kept = batch.filter(pa.array(keep))
+        texts = [column.cast(pa.string()) for column in kept.columns]
+    text = pa.RecordBatch.from_arrays(texts, names=batch.schema.names)
     if label is not None:
-        _, label_reasons = files.parse_labels(files.to_numpy(text.column(label)), label)
-        kept_rows = np.flatnonzero(keep)
-        for j, reason in enumerate(label_reasons):
-            if reason is not None:
-                keep[kept_rows[j]] = False
-                reasons[kept_rows[j]] = reason
-        text = text.filter(pa.array(keep[kept_rows]))
-    dropped = sorted(reasons)
-    for i in dropped:
+        numbers = files.plain_numbers(text.column(label))
+        if numbers is None or np.isnan(numbers).any():  # a label that is no plain number
+            _, label_reasons = files.parse_labels(files.to_numpy(text.column(label)), label)
+            kept_rows = np.flatnonzero(keep)
+            for j, reason in enumerate(label_reasons):
+                if reason is not None:
+                    keep[kept_rows[j]] = False
+                    reasons[kept_rows[j]] = reason
+            text = text.filter(pa.array(keep[kept_rows]))
+    for i in sorted(reasons):
         bad.add(_record(emitted + i, skipped), reasons[i])
-    return text, dropped
+    return text
 
 
 def _record(row, skipped):
@@ -137,7 +128,8 @@ def _csv_header(path):
 
 def last_line_cut_off(path):
     """True when the file's last line lacks its newline and is not blank
-    (`deepcross.datasets.csv_checks.cut_off_line` on the file's tail)."""
+    (`deepcross.datasets.csv_checks.cut_off_line` on the file's tail), for `deepcross
+    predict`; `csv_batches` reads such a line as a row when it has every field."""
     with open(path, "rb") as f:
         end = f.seek(0, os.SEEK_END)
         tail, position = b"", end

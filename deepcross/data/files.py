@@ -14,6 +14,7 @@ import pathlib
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from deepcross.datasets.csv_checks import repeated_name
 from deepcross.features import values
@@ -126,6 +127,35 @@ def to_numpy(column):
     if column.null_count and (pa.types.is_integer(kind) or pa.types.is_boolean(kind)):
         return values.object_array(column.to_pylist())  # exact ints, None where null
     return column.to_numpy(zero_copy_only=False)
+
+
+# A decimal number as the value policy reads it, with nothing around it (no spaces).
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def plain_numbers(column):
+    """float64 of a pyarrow text column whose every cell is a plain decimal number or empty
+    (NaN where empty), parsed by Arrow; None for any other column.
+
+    What the value policy makes of such texts (Arrow and Python both parse a decimal to the
+    nearest double, "1e400" to inf), without a Python str per cell. Texts with spaces,
+    words ("nan", "inf"), "1_000" and the like give None: the caller reads them as text.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    if column.null_count:
+        return None
+    empty = pc.equal(pc.utf8_length(column), 0)
+    plain = pc.match_substring_regex(column, _PLAIN_NUMBER)
+    if not pc.all(pc.or_(empty, plain)).as_py():
+        return None
+    try:
+        numbers = pc.cast(pc.if_else(empty, pa.scalar(None, column.type), column), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return numbers.to_numpy(zero_copy_only=False)
 
 
 def parse_labels(cells, label):

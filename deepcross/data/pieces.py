@@ -2,6 +2,9 @@
 model inputs, then the labels). Rechunking, the seeded shuffle buffer and batching work on
 pieces, and count the rows they hold, so a test can see memory stays bounded."""
 
+import queue
+import threading
+
 import numpy as np
 
 
@@ -98,3 +101,51 @@ def batches(pieces, batch_size, held):
     for batch in rechunk(pieces, batch_size):
         held.remove(rows(batch))
         yield batch
+
+
+def read_ahead(source, depth=1):
+    """The items of the iterator `source`, made in a thread of their own up to `depth` ahead.
+
+    Reading and encoding a chunk (pyarrow and numpy, which mostly release the GIL) then
+    overlap with the batches of the chunk before it being used. At most `depth` items are
+    made and not yet taken: the thread starts on the next one only when one is taken.
+    Closing this generator stops the thread and closes `source` there (so an unfinished pass
+    discards its cache) before it returns; an error in `source` is raised here.
+    """
+    items, slots, stop = queue.SimpleQueue(), threading.Semaphore(depth), threading.Event()
+
+    def produce():
+        try:
+            while True:
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                item = next(source, _END)
+                items.put((item is not _END, item))
+                if item is _END:
+                    return
+        except BaseException as error:  # handed to the consumer, which raises it
+            items.put((False, error))
+        finally:
+            source.close()
+
+    thread = threading.Thread(target=produce, name="deepcross-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = items.get()
+            if more:
+                slots.release()
+                yield item
+            elif item is _END:
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_END = object()

@@ -222,43 +222,6 @@ class FeatureSpec:
                         stacklevel=3,
                     )
 
-    def dataset(
-        self,
-        source,
-        label=None,
-        batch_size=1024,
-        shuffle=False,
-        seed=None,
-        shard=None,
-        chunk_size=65_536,
-        shuffle_buffer=262_144,
-        cache_dir=None,
-        on_bad_rows="error",
-        verbose=0,
-    ):
-        """Model inputs streamed from a DataFrame or from CSV and Parquet files, for `fit`.
-
-        A `keras.utils.PyDataset` of `(inputs, labels)` batches (inputs alone without a
-        `label`) encoded by this spec, read a chunk at a time, so memory does not grow with
-        the files; on every backend. Arguments and behaviour: `deepcross.data.FeatureDataset`
-        and `docs/data.md`.
-
-        Example:
-
-        ```python
-        train = spec.dataset("train.csv", label="label", shuffle=True, seed=1)
-        model.fit(train, epochs=3)
-        scores = model.predict(spec.dataset("test.parquet"))
-        ```
-        """
-        from deepcross.data import FeatureDataset  # data/ sits above features/
-
-        return FeatureDataset(
-            self, source, label=label, batch_size=batch_size, shuffle=shuffle, seed=seed,
-            shard=shard, chunk_size=chunk_size, shuffle_buffer=shuffle_buffer,
-            cache_dir=cache_dir, on_bad_rows=on_bad_rows, verbose=verbose,
-        )  # fmt: skip
-
     # --- Raw data to model inputs -------------------------------------------------------------
 
     def transform(self, data, return_counts=False, packed=True):

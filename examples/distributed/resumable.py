@@ -8,9 +8,12 @@ epoch, `save_freq=N`, is restored, but the batches before it are trained on twic
 
 So that a resumed run ends exactly where an uninterrupted one does, this script makes a Keras
 epoch as long as the checkpoint period (`--save-every` steps) and checkpoints at each epoch's
-end, and the batch of every step is a function of the step number: step `s` is the `s`-th batch
-of the passes over the data, each pass shuffled with its own seed. A killed run loses at most
-`--save-every` steps, and its resumed run trains on the very batches the uninterrupted one does.
+end, and the data is a `dc.data.FeatureDataset` with `repeat=True`, whose batch at each step
+is a function of the step number: step `s` is the `s`-th batch of the passes over the data,
+each pass shuffled with its own seed. `dc.data.DataPosition` starts the data at the step the
+checkpoint saved (the optimizer's step count), so a pass cut off by a kill goes on with the
+rows not yet trained on. A killed run loses at most `--save-every` steps, and its resumed run
+trains on the very batches the uninterrupted one does.
 
     python examples/distributed/resumable.py --out runs/resumable
     # kill it (Ctrl-C, SIGKILL, a preempted machine), then run the same command again
@@ -29,46 +32,8 @@ os.environ["KERAS_BACKEND"] = "jax"
 
 import common  # examples/distributed/common.py: the data, spec and model of every recipe
 import keras
-import numpy as np
 
-
-class StepBatches(keras.utils.PyDataset):
-    """The batches of Keras epoch `epoch`: steps `epoch * len(self)` onwards of the passes.
-
-    Args:
-        x: dict of arrays, the model's inputs. y: array, the labels.
-        batch_size: int. steps_per_epoch: int, the length of a Keras epoch.
-        seed: int. Pass `p` over the data visits the rows in the order
-            `default_rng([seed, p]).permutation(rows)`.
-    """
-
-    def __init__(self, x, y, batch_size, steps_per_epoch, seed=0):
-        super().__init__()
-        self.x, self.y = x, y
-        self.batch_size, self.steps_per_epoch, self.seed = batch_size, steps_per_epoch, seed
-        self.steps_per_pass = len(y) // batch_size
-        self.epoch = 0  # Set by `FollowEpochs` as each epoch begins.
-
-    def __len__(self):
-        return self.steps_per_epoch
-
-    def __getitem__(self, index):
-        step = self.epoch * self.steps_per_epoch + index
-        data_pass, position = divmod(step, self.steps_per_pass)
-        order = np.random.default_rng([self.seed, data_pass]).permutation(len(self.y))
-        rows = order[position * self.batch_size : (position + 1) * self.batch_size]
-        return {name: values[rows] for name, values in self.x.items()}, self.y[rows]
-
-
-class FollowEpochs(keras.callbacks.Callback):
-    """Tells `StepBatches` which epoch begins, the restored one included."""
-
-    def __init__(self, batches):
-        super().__init__()
-        self.batches = batches
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.batches.epoch = epoch
+import deepcross as dc
 
 
 class Pause(keras.callbacks.Callback):
@@ -105,24 +70,26 @@ def main(argv=None):
 
     frame = common.make_frame(args.rows)
     spec = common.make_spec().adapt(frame)
-    x, y = spec.transform(frame), frame["label"].to_numpy()
+    train = dc.data.FeatureDataset(
+        spec, frame, label="label", batch_size=args.batch_size, shuffle=True, seed=0, repeat=True
+    )
 
-    total_steps = args.passes * (len(y) // args.batch_size)
+    total_steps = args.passes * len(train)
     if total_steps % args.save_every:
         raise SystemExit(f"--save-every must divide the {total_steps} steps of the run")
-    batches = StepBatches(x, y, args.batch_size, steps_per_epoch=args.save_every)
     callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir, save_freq="epoch", double_checkpoint=True),
-        FollowEpochs(batches),
+        dc.data.DataPosition(train),  # the data goes on from the step the checkpoint saved
     ]
     if args.seconds_per_step:
         callbacks.append(Pause(args.seconds_per_step))
 
     model = common.make_model(spec)
-    history = model.fit(  # shuffle=False: the batches are in step order already.
-        batches,
+    history = model.fit(
+        train,
         epochs=total_steps // args.save_every,
-        shuffle=False,
+        steps_per_epoch=args.save_every,
+        shuffle=False,  # the dataset shuffles, pass by pass
         callbacks=callbacks,
         verbose=0,
     )

@@ -31,10 +31,10 @@ def write_parquet(frame, path):
 
 
 def epoch(dataset):
-    """One epoch's batches, in the order Keras gets them, inputs unpacked by feature."""
+    """One pass's batches (one iteration), in the order Keras gets them, inputs unpacked by
+    feature."""
     batches = []
-    for i in range(len(dataset)):
-        batch = dataset[i]
+    for batch in dataset:
         if isinstance(batch, tuple):
             batches.append((dataset.spec.layout.unpack(batch[0]), *batch[1:]))
         else:

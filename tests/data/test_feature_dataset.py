@@ -1,5 +1,7 @@
-"""FeatureDataset: every row once per epoch, seeded shuffling, shards, bounded memory, Keras."""
+"""FeatureDataset: every row once per pass, seeded shuffling, shards, bounded memory, positions,
+and every row once per epoch in each way Keras reads it."""
 
+import itertools
 import math
 
 import keras
@@ -29,7 +31,7 @@ def files(tmp_path, frame):
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_every_row_once_per_epoch(spec, frame, files, shuffle):
     for source in (frame, files):
-        dataset = spec.dataset(
+        dataset = dc.data.FeatureDataset(spec, 
             source, label="label", batch_size=32, chunk_size=25, shuffle_buffer=40,
             shuffle=shuffle, seed=0,
         )  # fmt: skip
@@ -47,7 +49,7 @@ def test_every_row_once_per_epoch(spec, frame, files, shuffle):
 
 def test_shuffling_is_seeded_and_differs_by_epoch(spec, files):
     def orders(seed, epochs=2):
-        dataset = spec.dataset(
+        dataset = dc.data.FeatureDataset(spec, 
             files, label="label", batch_size=16, chunk_size=20, shuffle_buffer=50, shuffle=True,
             seed=seed,
         )  # fmt: skip
@@ -63,12 +65,15 @@ def test_shuffling_is_seeded_and_differs_by_epoch(spec, files):
 
 def test_the_shuffle_is_the_same_whatever_the_file_format(spec, frame, files, tmp_path):
     options = dict(label="label", batch_size=16, shuffle_buffer=50, shuffle=True, seed=3)
-    expected = epoch(spec.dataset(files, chunk_size=20, **options))
+    expected = epoch(dc.data.FeatureDataset(spec, files, chunk_size=20, **options))
     parquet = write_parquet(frame.iloc[:70], tmp_path / "a2.parquet")
     mixed = [parquet, files[1], files[2]]
-    assert_same_batches(epoch(spec.dataset(mixed, chunk_size=20, **options)), expected)
+    assert_same_batches(
+        epoch(dc.data.FeatureDataset(spec, mixed, chunk_size=20, **options)), expected
+    )
     assert (
-        ids(epoch(spec.dataset(files, chunk_size=21, **options))).tolist() != ids(expected).tolist()
+        ids(epoch(dc.data.FeatureDataset(spec, files, chunk_size=21, **options))).tolist()
+        != ids(expected).tolist()
     )
 
 
@@ -77,7 +82,7 @@ def test_shards_are_disjoint_and_complete(spec, frame, files, shuffle):
     for source in (frame, files):
         seen = []
         for index in range(3):
-            dataset = spec.dataset(
+            dataset = dc.data.FeatureDataset(spec, 
                 source, label="label", batch_size=10, chunk_size=16, shard=(index, 3),
                 shuffle=shuffle, seed=1,
             )  # fmt: skip
@@ -89,96 +94,186 @@ def test_shards_are_disjoint_and_complete(spec, frame, files, shuffle):
 
 
 def test_shard_lengths_when_rows_do_not_divide(spec, frame):
-    sizes = [spec.dataset(frame.iloc[:10], shard=(i, 4), batch_size=2).num_rows for i in range(4)]
+    sizes = [
+        dc.data.FeatureDataset(spec, frame.iloc[:10], shard=(i, 4), batch_size=2).num_rows
+        for i in range(4)
+    ]
     assert sizes == [3, 3, 2, 2]
 
 
 def test_memory_holds_chunks_and_buffer_not_the_data(spec):
     frame = id_frame(3000, seed=1)
     for shuffle in (False, True):
-        dataset = spec.dataset(
+        dataset = dc.data.FeatureDataset(spec, 
             frame, label="label", batch_size=32, chunk_size=50, shuffle_buffer=100,
             shuffle=shuffle, seed=0,
         )  # fmt: skip
         assert sorted(ids(epoch(dataset))) == list(range(3000))
         held = dataset.stats["max_rows_held"]
-        assert held <= (100 if shuffle else 0) + 2 * 50 + 32
+        assert held <= (100 if shuffle else 0) + 3 * 50 + 32  # one chunk read ahead
         assert held >= 50
 
 
-def test_indices_are_positions_in_the_stream(spec, frame):
-    """Keras may ask for batches in shuffled order: each row still comes once per epoch."""
-    dataset = spec.dataset(frame, label="label", batch_size=32)
-    rng = np.random.default_rng(0)
-    assert sorted(ids([dataset[i] for i in rng.permutation(len(dataset))])) == list(range(300))
-    with pytest.raises(IndexError, match="has no batch 10"):
-        dataset[10]
+def test_an_iteration_left_early_does_not_count(spec, frame):
+    """Keras looks at a batch or two before it trains: the pass starts again afterwards."""
+    options = dict(label="label", batch_size=32, shuffle=True, seed=2)
+    expected = [ids(epoch(dc.data.FeatureDataset(spec, frame, **options)))]
+    dataset = dc.data.FeatureDataset(spec, frame, **options)
+    looked = iter(dataset)
+    next(looked), next(looked)
+    assert dataset.epoch == 0 and dataset.position == (0, 0)
+    assert ids(epoch(dataset)).tolist() == expected[0].tolist()
+    assert dataset.epoch == 1 and dataset.position == (1, 0)
+    second = ids(epoch(dataset))
+    assert sorted(second) == list(range(300)) and second.tolist() != expected[0].tolist()
+    assert dataset.epoch == 2
 
 
-def keras_epoch(dataset, calls=None):
-    """What Keras does for one epoch: on_epoch_begin, `calls` batches, on_epoch_end."""
-    dataset.on_epoch_begin()
-    batches = [dataset[i] for i in range(len(dataset) if calls is None else calls)]
-    dataset.on_epoch_end()
-    return ids(batches)
+def test_repeat_goes_on_from_pass_to_pass(spec, frame):
+    options = dict(label="label", batch_size=32, shuffle=True, seed=3)
+    once = dc.data.FeatureDataset(spec, frame, **options)
+    passes = [ids(epoch(once)) for _ in range(2)]
+    dataset = dc.data.FeatureDataset(spec, frame, repeat=True, **options)
+    stream = ids(itertools.islice(dataset, 25))  # 10 batches a pass: two and a half passes
+    assert stream[:600].tolist() == np.concatenate(passes).tolist()
+    assert len(set(stream[600:])) == 5 * 32
+    assert dataset.epoch == 2  # two passes handed out to their end
 
 
-def test_a_look_before_training_does_not_count(spec, frame):
-    # TensorFlow looks at two batches outside any epoch.
-    dataset = spec.dataset(frame, label="label", batch_size=32, shuffle=True, seed=2)
-    expected = [ids(epoch(spec.dataset(frame, label="label", batch_size=32, shuffle=True, seed=2)))]
-    dataset[0], dataset[1]
-    assert keras_epoch(dataset).tolist() == expected[0].tolist()
-    # PyTorch and JAX look at one batch inside an epoch of its own, then train.
-    dataset = spec.dataset(frame, label="label", batch_size=32, shuffle=True, seed=2)
-    keras_epoch(dataset, calls=1)
-    assert keras_epoch(dataset).tolist() == expected[0].tolist()
-    assert sorted(keras_epoch(dataset)) == list(range(300))
-    keras_epoch(dataset, calls=1)  # a later evaluate's look
-    assert sorted(keras_epoch(dataset)) == list(range(300))
+def test_an_iterator_starts_again_from_its_state(spec, frame):
+    def dataset():
+        return dc.data.FeatureDataset(spec, frame, label="label", batch_size=32, shuffle=True,
+                                      seed=4, repeat=True)  # fmt: skip
+
+    whole = ids(itertools.islice(dataset(), 14))
+    iterator = iter(dataset())
+    first = ids(itertools.islice(iterator, 3))
+    state = iterator.get_state()
+    assert state == {"epoch": 0, "batch": 3}
+    other = iter(dataset())
+    other.set_state({"epoch": 0, "batch": 3})
+    assert np.concatenate([first, ids(itertools.islice(other, 11))]).tolist() == whole.tolist()
 
 
-def test_short_keras_epochs_continue_the_pass(spec, frame):
-    dataset = spec.dataset(frame, label="label", batch_size=32)  # 10 batches
-    seen = np.concatenate([keras_epoch(dataset, calls=4) for _ in range(5)])
-    assert seen.tolist() == list(range(300)) * 2
-    dataset = spec.dataset(frame, label="label", batch_size=32)
-    seen = np.concatenate([keras_epoch(dataset, calls=1) for _ in range(11)])
-    assert seen.tolist() == list(range(32)) + list(range(300))  # the first one looked
+def test_set_position_starts_the_next_iteration_there(spec, frame):
+    options = dict(label="label", batch_size=32, shuffle=True, seed=5)
+    stream = ids(itertools.islice(dc.data.FeatureDataset(spec, frame, repeat=True, **options), 20))
+    dataset = dc.data.FeatureDataset(spec, frame, repeat=True, **options)
+    dataset.set_position(13)  # batch 3 of pass 1
+    assert dataset.position == (1, 3)
+    rest = ids(itertools.islice(dataset, 7))
+    assert rest.tolist() == stream[300 + 3 * 32 :].tolist()  # pass 1 starts at row 300
+    once = dc.data.FeatureDataset(spec, frame, **options)
+    once.set_position(13)  # without repeat an iteration is a whole pass: pass 1 from its start
+    assert once.position == (1, 0)
+    assert ids(epoch(once)).tolist() == stream[300:].tolist()
+    with pytest.raises(ValueError, match="step=-1"):
+        once.set_position(-1)
 
 
-def test_each_keras_epoch_sees_every_row_once(spec, frame, monkeypatch, tmp_path):
-    """On the backend under test: `fit` (twice) and `evaluate` epochs, as Keras runs them."""
-    epochs = []
-    get, begin = dc.data.FeatureDataset.__getitem__, dc.data.FeatureDataset.on_epoch_begin
+def test_no_rows_give_no_batches(spec, frame):
+    for repeat in (False, True):
+        dataset = dc.data.FeatureDataset(spec, frame.iloc[:0], label="label", repeat=repeat)
+        assert len(dataset) == 0 and list(dataset) == []
 
-    def spy_get(self, index):
-        inside, batch = self._in_keras_epoch, get(self, index)
-        if inside:
-            epochs[-1].append(batch)
-        return batch
 
-    def spy_begin(self):
-        epochs.append([])
-        begin(self)
+# --- Keras: what each call pattern trains and evaluates on, on the backend under test -------
 
-    monkeypatch.setattr(dc.data.FeatureDataset, "__getitem__", spy_get)
-    monkeypatch.setattr(dc.data.FeatureDataset, "on_epoch_begin", spy_begin)
-    path = write_csv(frame, tmp_path / "train.csv")
-    dataset = spec.dataset(path, label="label", batch_size=64, shuffle=True, seed=0, chunk_size=50)
-    model = dc.models.EmbeddingMLP(spec, hidden_units=(8,))
-    model.compile(optimizer="adam", loss="binary_crossentropy")
-    model.fit(dataset, epochs=2, verbose=0)
-    model.fit(dataset, epochs=1, verbose=0)
+
+class RowCounts(keras.metrics.Metric):
+    """How many times each row (its label is its `rowId`) went through `fit` or `evaluate`.
+
+    Never reset: Keras resets metrics at each epoch and evaluation, so a row seen once in
+    each of two epochs counts 2. The model's own inputs (the spec's `rowId` feature) are not
+    trusted for this: the label is what Keras pairs with each trained row.
+    """
+
+    def __init__(self, rows, name="row_counts", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rows = rows
+        self.counts = self.add_variable(shape=(rows,), initializer="zeros", name="counts")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        rows = keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32")
+        self.counts.assign_add(keras.ops.sum(keras.ops.one_hot(rows, self.rows), axis=0))
+
+    def result(self):
+        return keras.ops.sum(self.counts)
+
+    def reset_state(self):
+        pass
+
+    def seen(self):
+        return keras.ops.convert_to_numpy(self.counts).astype(int)
+
+
+def counting_model(spec, rows):
+    keras.utils.set_random_seed(0)
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(4,))
+    counts = RowCounts(rows)
+    model.compile(optimizer=keras.optimizers.SGD(1e-6), loss="mse", metrics=[counts])
+    return model, counts
+
+
+@pytest.fixture
+def train_and_validation(spec, tmp_path):
+    """A CSV file of rows 0..299 to train on, a Parquet file of rows 300..399 to validate on."""
+    frame = id_frame(400, seed=3)
+    return (
+        write_csv(frame.iloc[:300], tmp_path / "train.csv"),
+        write_parquet(frame.iloc[300:], tmp_path / "validation.parquet"),
+    )
+
+
+def test_fit_with_validation_data_sees_every_row_once_per_epoch(spec, train_and_validation):
+    train_path, validation_path = train_and_validation
+    options = dict(label="rowId", batch_size=32, chunk_size=50, shuffle_buffer=80, shuffle=True)
+    train = dc.data.FeatureDataset(spec, train_path, seed=0, **options)
+    validation = dc.data.FeatureDataset(spec, validation_path, seed=1, **options)
+    model, counts = counting_model(spec, 400)
+    model.fit(train, epochs=3, validation_data=validation, verbose=0)
+    assert (
+        counts.seen().tolist() == [3] * 400
+    )  # each epoch: every training row, then every validation row
+    assert train.epoch == 3 and validation.epoch == 3
+    model.fit(train, epochs=1, verbose=0)
+    assert counts.seen().tolist() == [4] * 300 + [3] * 100
+
+
+def test_evaluate_sees_every_row_once(spec, train_and_validation):
+    dataset = dc.data.FeatureDataset(spec, train_and_validation[0], label="rowId", batch_size=64)
+    model, counts = counting_model(spec, 300)
     model.evaluate(dataset, verbose=0)
-    full = [batches for batches in epochs if len(batches) > 1]
-    assert len(full) == 4
-    for batches in full:
-        assert sorted(ids(batches)) == list(range(300))
+    assert counts.seen().tolist() == [1] * 300
+    model.evaluate(dataset, verbose=0)
+    assert counts.seen().tolist() == [2] * 300
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_fit_with_steps_per_epoch_continues_the_pass(spec, train_and_validation, repeat):
+    """Epochs of 4 batches out of a pass of 10: each pass still sees every row once."""
+    dataset = dc.data.FeatureDataset(spec, train_and_validation[0], label="rowId", batch_size=32,
+                                     shuffle=True, seed=2, repeat=repeat)  # fmt: skip
+    model, counts = counting_model(spec, 300)
+    if repeat:
+        model.fit(dataset, epochs=5, steps_per_epoch=4, verbose=0)  # 20 batches: two passes
+        assert counts.seen().tolist() == [2] * 300
+    else:
+        model.fit(dataset, epochs=2, steps_per_epoch=5, verbose=0)  # one pass, no more
+        assert counts.seen().tolist() == [1] * 300
+
+
+def test_predict_gives_every_row_once_in_order(spec, frame, tmp_path):
+    path = write_parquet(frame.drop(columns="label"), tmp_path / "test.parquet")
+    model, _ = counting_model(spec, 300)
+    scores = model.predict(dc.data.FeatureDataset(spec, path, batch_size=64), verbose=0)
+    assert scores.shape == (300, 1)
+    np.testing.assert_allclose(scores, model.predict(spec.transform(frame), verbose=0),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
 
 
 def test_inputs_only_without_a_label(spec, frame):
-    dataset = spec.dataset(frame.drop(columns="label"), batch_size=64)
+    dataset = dc.data.FeatureDataset(spec, frame.drop(columns="label"), batch_size=64)
     batches = epoch(dataset)
     assert all(isinstance(batch, dict) for batch in batches)
     expected = spec.transform(frame, packed=False)
@@ -190,47 +285,52 @@ def test_a_dict_of_arrays_streams_like_its_frame(spec, frame):
     columns = {name: frame[name].to_numpy() for name in frame.columns}
     options = {"label": "label", "batch_size": 40, "chunk_size": 30, "shuffle": True, "seed": 1}
     assert_same_batches(
-        epoch(spec.dataset(columns, **options)), epoch(spec.dataset(frame, **options))
+        epoch(dc.data.FeatureDataset(spec, columns, **options)),
+        epoch(dc.data.FeatureDataset(spec, frame, **options)),
     )
 
 
 def test_the_dataset_keeps_its_own_spec(frame):
     spec = make_spec().adapt(frame)
-    dataset = spec.dataset(frame, label="label")
+    dataset = dc.data.FeatureDataset(spec, frame, label="label")
     spec.adapt(frame.iloc[:10])
     assert dataset.spec == make_spec().adapt(frame)
 
 
 def test_bad_arguments_are_named_together(spec, frame):
     with pytest.raises(ValueError) as error:
-        spec.dataset(frame, batch_size=0, shard=(3, 3), chunk_size=1.5, on_bad_rows="drop")
+        dc.data.FeatureDataset(
+            spec, frame, batch_size=0, shard=(3, 3), chunk_size=1.5, on_bad_rows="drop"
+        )
     message = str(error.value)
     for part in ("batch_size=0", "shard=(3, 3)", "chunk_size=1.5", "on_bad_rows='drop'"):
         assert part in message
     with pytest.raises(ValueError, match="not adapted"):
-        make_spec().dataset(frame)
+        dc.data.FeatureDataset(make_spec(), frame)
     with pytest.raises(ValueError, match="no label column 'rating'"):
-        spec.dataset(frame, label="rating")
+        dc.data.FeatureDataset(spec, frame, label="rating")
     with pytest.raises(ValueError, match="Feature 'movieId' needs column 'movieId'"):
-        spec.dataset(frame.drop(columns="movieId"))
+        dc.data.FeatureDataset(spec, frame.drop(columns="movieId"))
     with pytest.raises(ValueError, match="cache_dir caches the encoding of files"):
-        spec.dataset(frame, cache_dir="cache")
+        dc.data.FeatureDataset(spec, frame, cache_dir="cache")
     frame.loc[5, "label"] = np.nan
     with pytest.raises(ValueError, match="Row 5: label 'label' is missing"):
-        spec.dataset(frame, label="label")
+        dc.data.FeatureDataset(spec, frame, label="label")
 
 
 def test_fit_evaluate_and_predict_on_datasets(tmp_path):
     frame = id_frame(512, seed=2)
     spec = make_spec().adapt(frame)
     path = write_csv(frame, tmp_path / "train.csv")
-    train = spec.dataset(path, label="label", batch_size=64, shuffle=True, seed=0, chunk_size=100)
+    train = dc.data.FeatureDataset(
+        spec, path, label="label", batch_size=64, shuffle=True, seed=0, chunk_size=100
+    )
     model = dc.models.EmbeddingMLP(spec, hidden_units=(16,))
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy")
-    evaluation = spec.dataset(path, label="label", batch_size=128)
+    evaluation = dc.data.FeatureDataset(spec, path, label="label", batch_size=128)
     before = model.evaluate(evaluation, verbose=0)
     model.fit(train, epochs=4, verbose=0)
     assert model.evaluate(evaluation, verbose=0) < before
-    scores = model.predict(spec.dataset(path, batch_size=100), verbose=0)
+    scores = model.predict(dc.data.FeatureDataset(spec, path, batch_size=100), verbose=0)
     assert scores.shape == (512, 1)
     np.testing.assert_allclose(scores, model.predict_raw(frame, verbose=0), rtol=1e-5, atol=1e-6)

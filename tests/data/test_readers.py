@@ -37,7 +37,8 @@ def write(path, text):
 
 def rows_of(path, **kwargs):
     kwargs.setdefault("label", "label")
-    dataset = small_spec().dataset(path, batch_size=4, **kwargs)
+    kwargs.setdefault("batch_size", 4)
+    dataset = dc.data.FeatureDataset(small_spec(), path, **kwargs)
     return dataset, epoch(dataset)
 
 
@@ -59,6 +60,25 @@ def test_an_empty_field_is_missing_never_zero(tmp_path):
     np.testing.assert_array_equal(y, [1, 0, 1, 0])
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["1", "+2", "-3.", ".5", "1e5", "1E-05", "-0", "007", "1e400", "1e39", "", "2.675"],
+        ["1", " 2", "3 ", "nan", "inf", "-inf", "", "NaN", "+5", "6", "7e0", " "],
+    ],
+    ids=["plain", "spelled"],
+)
+def test_csv_numbers_read_as_the_value_policy_reads_their_text(tmp_path, cells):
+    """Plain decimals are parsed by Arrow, others as text: the same numbers either way."""
+    lines = [f"{i},a,{cell},{i % 2}" for i, cell in enumerate(cells)]
+    path = write(tmp_path / "numbers.csv", HEADER + "\n".join(lines) + "\n")
+    _, batches = rows_of(path, batch_size=len(cells))
+    texts = {"rowId": [str(i) for i in range(len(cells))], "c": ["a"] * len(cells), "x": cells}
+    expected = small_spec().transform(texts, packed=False)
+    for name in expected:
+        np.testing.assert_array_equal(batches[0][0][name], expected[name], err_msg=name)
+
+
 def test_parquet_nulls_are_missing(tmp_path):
     frame = pd.DataFrame(
         {
@@ -78,9 +98,9 @@ def test_csv_and_parquet_and_frame_give_the_same_batches(tmp_path, frame, spec):
     csv = write_csv(frame, tmp_path / "a.csv")
     parquet = write_parquet(frame, tmp_path / "a.parquet")
     options = dict(label="label", batch_size=32, chunk_size=50, shuffle=True, seed=4)
-    from_csv = epoch(spec.dataset(csv, **options))
-    from_parquet = epoch(spec.dataset(parquet, **options))
-    from_frame = epoch(spec.dataset(frame, **options))
+    from_csv = epoch(dc.data.FeatureDataset(spec, csv, **options))
+    from_parquet = epoch(dc.data.FeatureDataset(spec, parquet, **options))
+    from_frame = epoch(dc.data.FeatureDataset(spec, frame, **options))
     assert_same_batches(from_csv, from_parquet)
     assert_same_batches(from_csv, from_frame)
 
@@ -151,7 +171,11 @@ def test_a_parquet_row_with_a_bad_label(tmp_path):
     dataset, batches = rows_of(path, on_bad_rows="skip")
     assert ids(batches).tolist() == [0, 2] and dataset.num_rows == 2
     assert [(bad.unit, bad.number) for bad in dataset.bad_rows] == [("row", 2)]
-    assert ids(epoch(small_spec().dataset(path))).tolist() == [0, 1, 2]  # no label read
+    assert ids(epoch(dc.data.FeatureDataset(small_spec(), path))).tolist() == [
+        0,
+        1,
+        2,
+    ]  # no label read
 
 
 def test_a_file_that_is_not_parquet(tmp_path):
@@ -162,13 +186,21 @@ def test_a_file_that_is_not_parquet(tmp_path):
 # --- Cut-off, empty and header-only files ----------------------------------------------------
 
 
-def test_a_last_line_without_newline_is_cut_off(tmp_path):
-    path = write(tmp_path / "cut.csv", HEADER + "0,a,1,1\n1,a,2,0\n2,a,3,1")
-    with pytest.raises(ValueError, match=r"cut\.csv, line 4: no newline at its end"):
-        rows_of(path)
-    dataset, batches = rows_of(path, on_bad_rows="skip")
-    assert ids(batches).tolist() == [0, 1]
-    assert [bad.number for bad in dataset.bad_rows] == [4]
+def test_a_last_line_without_newline_is_a_row(tmp_path, frame, spec):
+    """Many writers leave out the final newline: a last line with every field is a row."""
+    path = write(tmp_path / "no-newline.csv", HEADER + "0,a,1,1\n1,a,2,0\n2,a,3,1")
+    dataset, batches = rows_of(path)
+    assert ids(batches).tolist() == [0, 1, 2] and dataset.bad_rows == []
+    assert (
+        small_spec().adapt(path).learned
+        == small_spec().adapt({"rowId": [0, 1, 2], "c": ["a"] * 3, "x": [1.0, 2.0, 3.0]}).learned
+    )
+    # A file pandas wrote, its final newline taken off: the same batches as with it.
+    complete = write_csv(frame, tmp_path / "complete.csv")
+    cut = write(tmp_path / "cut.csv", complete.read_bytes().rstrip(b"\n"))
+    options = dict(label="label", batch_size=64)
+    assert_same_batches(epoch(dc.data.FeatureDataset(spec, cut, **options)),
+                        epoch(dc.data.FeatureDataset(spec, complete, **options)))  # fmt: skip
 
 
 def test_a_last_line_that_is_also_bad_is_reported_once(tmp_path):
@@ -289,7 +321,7 @@ def test_the_lessons_sample_file_reads_as_read_samples_does():
     samples = dc.datasets.read_samples(path)
     spec.adapt(path)
     assert spec == dc.FeatureSpec(spec.features).adapt(samples)
-    dataset = spec.dataset(path, label="label", batch_size=4096, chunk_size=5000)
+    dataset = dc.data.FeatureDataset(spec, path, label="label", batch_size=4096, chunk_size=5000)
     batches = epoch(dataset)
     expected = spec.transform(samples, packed=False)
     for name, array in expected.items():
@@ -318,10 +350,11 @@ def test_memory_for_a_parquet_file_does_not_grow_with_it(tmp_path):
                     "label": rng.integers(0, 2, rows),
                 })
             )  # fmt: skip
-    dataset = small_spec().dataset(path, label="label", batch_size=4096, chunk_size=4096)
+    dataset = dc.data.FeatureDataset(
+        small_spec(), path, label="label", batch_size=4096, chunk_size=4096
+    )
     most = 0
-    for i in range(len(dataset)):
-        dataset[i]
+    for _ in dataset:
         most = max(most, pa.total_allocated_bytes())
     one_group = pq.read_table(path).nbytes / groups
     assert most < 4 * one_group, (most, one_group)
