@@ -1,9 +1,13 @@
 """RankingModel: the functional graph shared by deepcross models."""
 
+import contextlib
+import warnings
+
 import keras
 import numpy as np
 import pandas as pd
 
+from deepcross.data import FeatureDataset
 from deepcross.features import FeatureSpec
 from deepcross.layers.embedding_stack import EmbeddingStack
 from deepcross.layers.scoring_head import ScoringHead
@@ -228,24 +232,34 @@ class RankingModel(keras.Model):
         export_saved_model(self, filepath, dtypes=dtypes, verbose=verbose, **kwargs)
 
     def fit(self, x=None, *args, **kwargs):
-        """`keras.Model.fit` on the model's inputs; see `keras.Model.fit`."""
+        """`keras.Model.fit` on the model's inputs; see `keras.Model.fit`.
+
+        Given a `deepcross.data.FeatureDataset`, which shuffles itself, `shuffle` defaults to
+        False, and Keras's "ran out of data" warning at the end of each pass is left out
+        when the pass is the epoch (no `steps_per_epoch`).
+        """
         _check_inputs(self.spec, x, "fit")
         validation = kwargs.get("validation_data")
         if isinstance(validation, (tuple, list)) and validation:
             _check_inputs(self.spec, validation[0], "fit")
-        return super().fit(x, *args, **kwargs)
+        if isinstance(x, FeatureDataset):
+            kwargs.setdefault("shuffle", False)
+        with _epochs_are_passes(x, kwargs.get("steps_per_epoch")):
+            return super().fit(x, *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         """`keras.Model.evaluate` on the model's inputs; see `keras.Model.evaluate`."""
         _check_inputs(self.spec, x, "evaluate")
-        return super().evaluate(x, *args, **kwargs)
+        with _epochs_are_passes(x, kwargs.get("steps")):
+            return super().evaluate(x, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict` on the model's inputs; zero rows give an empty array."""
         _check_inputs(self.spec, x, "predict")
         if isinstance(x, dict) and any(len(v) == 0 for v in x.values()):
             return np.zeros((0,) + tuple(self.outputs[0].shape[1:]), "float32")
-        return super().predict(x, *args, **kwargs)
+        with _epochs_are_passes(x, kwargs.get("steps")):
+            return super().predict(x, *args, **kwargs)
 
     def preprocess(self, data):
         """Raw feature values to this model's inputs: `model.spec.transform(data)`."""
@@ -333,6 +347,16 @@ class RankingModel(keras.Model):
         if "tower" in config:
             config["tower"] = [keras.layers.deserialize(layer) for layer in config["tower"]]
         return cls(**config)
+
+
+@contextlib.contextmanager
+def _epochs_are_passes(x, steps):
+    """Quiets Keras's "Your input ran out of data" where a `FeatureDataset` pass ends a run
+    of batches by design (Keras is not told a Grain dataset's length)."""
+    with warnings.catch_warnings():
+        if isinstance(x, FeatureDataset) and steps is None:
+            warnings.filterwarnings("ignore", message="Your input ran out of data")
+        yield
 
 
 def _check_inputs(spec, x, method):

@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -105,3 +107,20 @@ def test_one_array_per_feature_is_refused_with_the_way_out(spec, frame, method):
     with pytest.raises(ValueError, match=r"one array per feature: .*layout\.pack\(x\)"):
         getattr(model, method)(unpacked, *args)
     getattr(model, method)(spec.layout.pack(unpacked), *args, verbose=0)
+
+
+def test_fitting_a_feature_dataset_says_nothing_about_its_passes(spec, frame):
+    dataset = dc.data.FeatureDataset(spec, frame, label="label", batch_size=64, shuffle=True)
+    model = dc.models.EmbeddingMLP(spec, hidden_units=8)
+    model.compile()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(dataset, epochs=2, verbose=0)
+        model.evaluate(dataset, verbose=0)
+        assert model.predict(dataset, verbose=0).shape == (len(frame), 1)
+    said = [str(w.message) for w in caught]
+    assert not [m for m in said if "ran out of data" in m or "shuffle=True" in m], said
+    with warnings.catch_warnings(record=True) as caught:  # steps past its one pass: it may mean it
+        warnings.simplefilter("always")
+        model.fit(dataset, epochs=2, steps_per_epoch=3, verbose=0)
+    assert any("ran out of data" in str(w.message) for w in caught)
