@@ -61,8 +61,8 @@ def test_a_registered_kind_of_your_own_adapts_trains_saves_and_serves(tmp_path):
     assert spec.transform(df[:2], packed=False)["titleLength"].dtype == np.float32
     model = dc.models.EmbeddingMLP(spec, hidden_units=(8,))
     model.compile(optimizer=keras.optimizers.Adam(0.05))
-    model.fit(spec.transform(df, packed=False), label, epochs=20, verbose=0)
-    assert model.evaluate(spec.transform(df, packed=False), label, verbose=0) < 0.3
+    model.fit(spec.transform(df), label, epochs=20, verbose=0)
+    assert model.evaluate(spec.transform(df), label, verbose=0) < 0.3
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     test, _ = frame(20, seed=1)

@@ -67,11 +67,12 @@ def test_a_missing_feature_is_named(spec, frame):
         spec.layout.pack(by_feature)
 
 
-def test_models_take_either_form_and_score_alike(spec, frame):
+def test_one_array_per_feature_packed_scores_as_transform_does(spec, frame):
     model = dc.models.DeepCrossing(spec, residual_units=(8,))
     model.compile()
     labels = frame["label"].to_numpy()
-    packed, by_feature = spec.transform(frame), spec.transform(frame, packed=False)
+    packed = spec.transform(frame)
+    by_feature = spec.layout.pack(spec.transform(frame, packed=False))
     model.fit(by_feature, labels, epochs=1, verbose=0, validation_data=(by_feature, labels))
     expected = model.predict(packed, verbose=0)
     np.testing.assert_allclose(model.predict(by_feature, verbose=0), expected, atol=1e-6)
