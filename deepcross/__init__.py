@@ -6,6 +6,7 @@ from deepcross import features
 from deepcross import layers
 from deepcross import models
 from deepcross import serving
+from deepcross import training
 from deepcross.features import Bucketized
 from deepcross.features import Categorical
 from deepcross.features import Crossed
@@ -32,4 +33,5 @@ __all__ = [
     "layers",
     "models",
     "serving",
+    "training",
 ]

@@ -5,8 +5,10 @@ owner prefix (e.g. `"Feature 'movieId'"`) is left out when the check is about a 
 constructor argument.
 """
 
+import difflib
 import numbers
 import re
+import warnings
 
 import keras
 
@@ -122,3 +124,47 @@ def feature_names(spec, names, arg, owner=None):
     if not names or len(set(names)) < len(names):
         _fail(owner, arg, names, "a non-empty sequence of feature names, each once")
     return names
+
+
+def renamed(value, old_value, arg, old_arg, owner=None, default=None):
+    """`value` of argument `arg`, or the value given under its old name `old_arg`, with a
+    `DeprecationWarning` naming the new one; both given is an error.
+
+    For a dataclass whose old argument is an `InitVar` (None when not given): `default` is
+    `arg`'s own default, so that giving only the old name is not taken for giving both.
+    """
+    if old_value is None:
+        return value
+    prefix = f"{owner}: " if owner else ""
+    if value != default:
+        raise ValueError(
+            f"{prefix}{old_arg} is the old name of {arg}; give {arg} only, received "
+            f"{arg}={value!r} and {old_arg}={old_value!r}"
+        )
+    warnings.warn(
+        f"{prefix}{old_arg} is now called {arg} (Keras' word); {old_arg}= still works in "
+        "deepcross 0.3 and will be removed",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return old_value
+
+
+def keywords(given, known, owner, renamed=None):
+    """Raises `TypeError` on the first keyword of `given` that is not in `known`, naming it
+    with the new name when `renamed` (old name to new) has it, else the closest known one.
+
+    For constructors whose `**kwargs` go on to a Keras class that would ignore them.
+    """
+    for key in given:
+        if key in known:
+            continue
+        if renamed and key in renamed:
+            hint = f"; {key}= was renamed {renamed[key]}="
+        else:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}=?" if close else ""
+        raise TypeError(
+            f"{owner} got an unexpected keyword argument {key!r}{hint} "
+            f"(it takes {', '.join(sorted(known))})"
+        )

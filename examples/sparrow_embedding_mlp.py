@@ -58,7 +58,8 @@ def parse_args(argv=None):
         "--split",
         choices=["random", "time"],
         default="random",
-        help="test rows drawn at random, or each user's latest ratings",
+        help="test rows drawn at random (20%%), or the latest 20%% of all ratings in time "
+        "(one cut-off timestamp for every user)",
     )
     parser.add_argument(
         "--movie-stats",
@@ -92,7 +93,6 @@ def parse_args(argv=None):
 
 if __name__ == "__main__":
     parse_args()  # --help and bad options answer at once, before the heavy imports below
-
 
 
 @contextlib.contextmanager
@@ -314,6 +314,16 @@ def nearest_movies(model, movie_id, titles, k=5, candidates=1000):
     ]
 
 
+def stopping_note(history):
+    """What EarlyStopping did, for the console: it stopped after the last epoch in `history`
+    and put back the weights of the epoch with the best validation AUC."""
+    best = int(np.argmax(history["val_auc"]))
+    return (
+        f"Early stopping: stopped at epoch {len(history['val_auc'])}, kept epoch {best + 1} "
+        f"(best val_auc {history['val_auc'][best]:.4f})"
+    )
+
+
 SYNTHETIC_NOTE = (
     "These figures come from built-in SYNTHETIC MovieLens-shaped data, not from MovieLens: "
     "they say the pipeline works, nothing about the lesson. For the real ratings, pass "
@@ -381,6 +391,8 @@ def run(args):
     )
     epochs_run = len(history.history["loss"])
     best_epoch = int(np.argmax(history.history["val_auc"])) + 1
+    if epochs_run < args.epochs:
+        log(args, stopping_note(history.history))
     examples_per_second = timer.examples_per_second(int(len(train) * 0.9))
 
     scores, test_metrics = evaluate(model, x_test, y_test)

@@ -24,3 +24,10 @@ def test_python_blocks_run_as_written(page, tmp_path, monkeypatch):
     for number, (_, code) in enumerate(blocks, 1):
         code = textwrap.dedent(code)
         exec(compile(code, f"{page.name} (python block {number})", "exec"), namespace)
+
+
+def test_the_api_reference_shows_each_class_as_a_heading():
+    # Without show_root_heading a reader of docs/api.md cannot see where `Table` ends and
+    # `Categorical` begins.
+    config = (DOCS.parent / "mkdocs.yml").read_text()
+    assert re.search(r"^\s+show_root_heading: true$", config, re.M)

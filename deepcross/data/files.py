@@ -5,6 +5,7 @@ or list of paths, their columns checked, pyarrow columns as the numpy arrays the
 reads, labels parsed, and bad rows raised or collected, each located by file and line.
 """
 
+import collections
 import csv
 import dataclasses
 import difflib
@@ -16,7 +17,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from deepcross.datasets.csv_checks import repeated_name
 from deepcross.features import values
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -270,3 +270,9 @@ def record_lines(path, numbers):
         except csv.Error:  # a field past csv's size limit: the rest stay record numbers
             pass
     return lines
+
+
+def repeated_name(names):
+    """The first name that occurs more than once in `names`, else None."""
+    counts = collections.Counter(names)
+    return next((name for name in names if counts[name] > 1), None)

@@ -21,6 +21,7 @@ import pyarrow.parquet as pa_parquet
 from deepcross.data import csv_reader
 from deepcross.data import files
 from deepcross.features import raw_data
+from deepcross.features import spec_adapt
 
 
 def scan(file, columns, label, on_bad_rows, bad_rows, progress=None):
@@ -79,6 +80,9 @@ def chunks(source, columns, on_bad_rows="error", verbose=0, chunk_size=65_536):
     progress.done()
 
 
+spec_adapt.read_files_with(chunks)  # FeatureSpec.adapt reads paths with it: features sit below
+
+
 def columns_of(table, names, numbers=()):
     """A table's columns as `raw_data.Columns`: text stays Arrow until read, and is factorized
     by Arrow (`raw_data.ArrowText`); other columns are numpy (`files.to_numpy`).
@@ -127,7 +131,7 @@ def _valid_batches(
     file, columns, label, on_bad_rows, bad_rows, progress, chunk_size=65_536, text=False
 ):
     """Batches of the file's valid rows; with `text`, Parquet text columns come
-    dictionary-encoded, as the file stores them (for `_columns`)."""
+    dictionary-encoded, as the file stores them (for `columns_of`)."""
     names = list(dict.fromkeys([*columns] + ([label] if label is not None else [])))
     bad = files.BadRows(file, on_bad_rows, bad_rows)
     if file.format == "csv":

@@ -6,8 +6,6 @@ parses (`Thriller` as `Thril`, a timestamp 1493846415 as 149384), so the readers
 line as a truncated row instead of reading it.
 """
 
-import collections
-
 
 def cut_off_line(text):
     """The 1-based number of the last line of `text` when it lacks its newline, else None.
@@ -18,9 +16,3 @@ def cut_off_line(text):
     if last.strip() == "":
         return None
     return text.count("\n") + 1
-
-
-def repeated_name(names):
-    """The first name that occurs more than once in `names`, else None."""
-    counts = collections.Counter(names)
-    return next((name for name in names if counts[name] > 1), None)

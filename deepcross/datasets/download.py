@@ -25,8 +25,8 @@ import keras
 import numpy as np
 import pandas as pd
 
+from deepcross.data.files import repeated_name
 from deepcross.datasets.csv_checks import cut_off_line
-from deepcross.datasets.csv_checks import repeated_name
 from deepcross.datasets.movie_lens import MovieLens
 from deepcross.datasets.synthetic import synthetic_movielens
 

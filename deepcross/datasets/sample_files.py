@@ -6,6 +6,7 @@ file, line and column, or are skipped and counted in one summary logged on the `
 logger.
 """
 
+import decimal
 import io
 import logging
 import os
@@ -14,15 +15,16 @@ import pathlib
 import numpy as np
 import pandas as pd
 
+from deepcross.data.files import repeated_name
 from deepcross.datasets.columns import FLOAT_COLUMNS
 from deepcross.datasets.columns import INT_COLUMNS
 from deepcross.datasets.columns import RATED_MOVIES
 from deepcross.datasets.columns import SAMPLE_COLUMNS
 from deepcross.datasets.columns import with_dtypes
 from deepcross.datasets.csv_checks import cut_off_line
-from deepcross.datasets.csv_checks import repeated_name
 
 ON_BAD_ROWS = ("error", "skip")
+_INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 _CUT_OFF = "no newline at its end, so the file was likely cut off inside this row"
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,9 @@ def read_samples(path, *, on_bad_rows="error"):
                 invalid |= whole != np.floor(whole)
             if name == "label":
                 invalid |= ~np.isin(values, (0.0, 1.0))
+            if name not in FLOAT_COLUMNS:
+                values, past = _exact_integers(cells, values, invalid)
+                invalid |= past
             bad[:, j] = invalid
             parsed[name] = values
         else:
@@ -156,8 +161,8 @@ def read_samples(path, *, on_bad_rows="error"):
         values = parsed[name][good]
         if name in RATED_MOVIES:
             text_ids = np.full(len(values), "", dtype=object)
-            present = np.isfinite(values)
-            text_ids[present] = values[present].astype(np.int64).astype(str)
+            present = np.asarray([value is not None for value in values], bool)
+            text_ids[present] = [str(value) for value in values[present]]
             values = text_ids
         columns[name] = values
     for name in header:
@@ -190,12 +195,44 @@ def _log_summary(shown_path, rows_read, bad_rows):
     )
 
 
+def _exact_integers(cells, values, invalid):
+    """The integer columns' values exactly, as Python ints (None where absent or invalid),
+    and which cells hold an integer past int64's range.
+
+    `values` (float64) holds integers exactly below 2**53 only; past it, the cell's text is
+    read again, exactly, so a 19-digit id stays itself and one past int64 is a bad row, not
+    a wrapped or rounded number.
+    """
+    exact = np.full(len(values), None, dtype=object)
+    past = np.zeros(len(values), bool)
+    ok = ~invalid & np.isfinite(values)
+    small = ok & (np.abs(values) < 2.0**53)
+    exact[small] = values[small].astype(np.int64).tolist()
+    for i in np.flatnonzero(ok & ~small):
+        number = int(decimal.Decimal(cells.iloc[i].strip()))
+        if _INT64_MIN <= number <= _INT64_MAX:
+            exact[i] = number
+        else:
+            past[i] = True
+    return exact, past
+
+
 def _describe(name, value):
     if name is None:
         return value
     if value.strip() == "":
         return "missing value"
+    if name not in FLOAT_COLUMNS and _is_integer_text(value):
+        return f"{value.strip()!r}, an integer past int64's range"
     return repr(value)
+
+
+def _is_integer_text(value):
+    try:
+        number = decimal.Decimal(value.strip())
+    except decimal.InvalidOperation:
+        return False
+    return number.is_finite() and number == number.to_integral_value()
 
 
 def _parse_lines(lines, header, shown_path):

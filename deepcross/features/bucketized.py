@@ -5,9 +5,12 @@ import dataclasses
 import keras
 import numpy as np
 
-from deepcross.features import tf_values
+from deepcross.features import cell_numbers
+from deepcross.features import raw_data
 from deepcross.features.embedded_feature import EmbeddedFeature
-from deepcross.features.numeric import Numeric
+from deepcross.features.numeric import assert_no_empty_tf
+from deepcross.features.numeric import check_default
+from deepcross.features.numeric import raise_empty
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -17,16 +20,24 @@ class Bucketized(EmbeddedFeature):
 
     Bucket `i` holds `boundaries[i-1] <= x < boundaries[i]`: values below the first boundary
     fall in bucket 0 and values at or above the last in bucket `len(boundaries)`, so no value
-    is out of range. Buckets are found in float64 outside the graph, so boundaries such as
-    Unix timestamps (1.7e9) cut exactly. Missing and non-finite values take `default`
-    first, as for `Numeric`; with `default=None` they leave the slot empty (a zero vector).
+    is out of range. As `tf.feature_column.bucketized_column` does, -inf falls in the first
+    bucket and +inf in the last (so do numbers past float32's range: they are counted as
+    `nonfinite` in `transform`'s counts, and bucketed). Buckets are found in float64 outside
+    the graph, so boundaries such as Unix timestamps (1.7e9) cut exactly, in numpy and in an
+    exported model alike.
+
+    A missing value (None, NaN, `""`) is handled by `default`, as for `Numeric`: None (the
+    default) leaves the slot empty (a zero vector, as a missing categorical value's); a
+    number puts the value in that number's bucket; `"error"` is an error naming the feature,
+    the row and the value.
 
     Args:
         name: str. The feature's name.
         boundaries: sequence of float. Strictly increasing, finite cut points.
         column: str or None. The column to read. Defaults to None, the column named like
             the feature.
-        default: float or None. Replaces missing values. Defaults to None.
+        default: float, None or `"error"`. What a missing value becomes. Defaults to None,
+            an empty slot.
         dim: int or `"auto"`. See `EmbeddedFeature`, with `table`.
 
     Example:
@@ -39,7 +50,7 @@ class Bucketized(EmbeddedFeature):
     _: dataclasses.KW_ONLY
     boundaries: tuple = ()
     column: str | None = None
-    default: float | None = None
+    default: float | str | None = None
 
     def __post_init__(self):
         super().__post_init__()
@@ -58,12 +69,13 @@ class Bucketized(EmbeddedFeature):
                 f"numbers, received boundaries={self.boundaries!r}"
             )
         self.boundaries = tuple(float(b) for b in boundaries)
-        # A Numeric of the same column and default checks `column` and `default` and parses.
-        self._number = Numeric(self.name, column=self.column, default=self.default)
+        if self.column is not None and (not isinstance(self.column, str) or not self.column):
+            raise self.error(f"column must be a column name, received column={self.column!r}")
+        self.default = check_default(self, self.default)
 
     @property
     def source_columns(self):
-        return self._number.source_columns
+        return (self.column or self.name,)
 
     def table_config(self):
         return super().table_config() | {"boundaries": list(self.boundaries)}
@@ -73,29 +85,35 @@ class Bucketized(EmbeddedFeature):
 
     def row_keys(self, learned):
         edges = ["-inf", *map(repr, self.boundaries), "inf"]
-        return [f"[{low}, {high})" for low, high in zip(edges, edges[1:])]
+        keys = [f"[{low}, {high})" for low, high in zip(edges, edges[1:])]
+        return keys[:-1] + [keys[-1][:-1] + "]"]  # the last bucket holds +inf
 
     def encode(self, columns, num_rows, prepared):
-        x, missing, nonfinite = self._number.parse(columns)
-        empty = missing | nonfinite
-        if self.default is not None:
-            x, empty = np.where(empty, self.default, x), np.zeros_like(empty)
-        rows = np.searchsorted(np.asarray(self.boundaries), x, side="right")
+        cells = raw_data.column(columns, self.source_columns[0], self.name)
+        x, missing, nonfinite = cell_numbers.read_floats(cells, self.name)
+        if missing.any() and self.default == "error":
+            raise_empty(self, cells, missing, np.zeros_like(missing))
+        rows = np.searchsorted(np.asarray(self.boundaries), np.where(missing, 0.0, x), "right")
+        if self.default is None:
+            rows = np.where(missing, -1, rows)
+        elif missing.any():
+            rows[missing] = np.searchsorted(self.boundaries, self.default, side="right")
         counts = {
-            "values": int((~empty).sum()),
+            "values": int((~missing).sum()),
             "missing": int(missing.sum()),
             "nonfinite": int(nonfinite.sum()),
         }
-        return np.where(empty, -1, rows).astype(np.int32)[:, None], counts
+        return rows.astype(np.int32)[:, None], counts
 
     def encode_tf(self, columns, prepared):
         import tensorflow as tf
 
-        x, missing, nonfinite = tf_values.to_float(columns[self.source_columns[0]], self.name)
-        empty = missing | nonfinite
-        if self.default is not None:
-            x = tf.where(empty, tf.constant(self.default, tf.float64), x)
-            empty = tf.zeros_like(empty)
+        x, missing, _ = cell_numbers.read_floats_tf(columns[self.source_columns[0]], self.name)
+        if self.default == "error":
+            assert_no_empty_tf(self, missing)
         boundaries = tf.constant(self.boundaries, tf.float64)
-        rows = tf.searchsorted(boundaries, tf.where(empty, tf.zeros_like(x), x), side="right")
-        return tf.where(empty, tf.constant(-1, tf.int32), rows)[:, None]
+        rows = tf.searchsorted(boundaries, tf.where(missing, tf.zeros_like(x), x), side="right")
+        if self.default is None:
+            return tf.where(missing, tf.constant(-1, tf.int32), rows)[:, None]
+        fill = int(np.searchsorted(self.boundaries, self.default, side="right"))
+        return tf.where(missing, tf.constant(fill, tf.int32), rows)[:, None]

@@ -8,10 +8,13 @@ import numpy as np
 import pandas as pd
 
 from deepcross import _checks
-from deepcross.features import tf_values
-from deepcross.features import values
+from deepcross.features import cell_keys
+from deepcross.features import key_codes
+from deepcross.features import raw_data
 from deepcross.features.categorical_feature import CategoricalFeature
-from deepcross.features.categorical_feature import hash_rows
+from deepcross.features.hashing import hash_rows
+from deepcross.features.hashing import hash_rows_tf
+from deepcross.features.number_keys import int_texts
 from deepcross.features.feature import jsonable
 from deepcross.features.vocabulary_asset import VocabularyAsset
 
@@ -26,7 +29,7 @@ class Categorical(CategoricalFeature):
     frequent first, ties in key order, at most `max_tokens` of them. Table rows
     `0..num_oov-1` hold out-of-vocabulary values: an unseen value lands there (hashed over
     the slots when `num_oov > 1`), never on another value's row. Values are compared as
-    keys (`values.to_keys`), so `349`, `349.0` and `"349"` are one value.
+    keys (`cell_keys.to_keys`), so `349`, `349.0` and `"349"` are one value.
 
     Args:
         name: str. The feature's name. See `CategoricalFeature` for `columns`,
@@ -37,7 +40,10 @@ class Categorical(CategoricalFeature):
             Defaults to None, no limit.
         min_count: int. A value must occur this often to enter a learned vocabulary.
             Defaults to 1.
-        num_oov: int. Out-of-vocabulary rows. Defaults to 1.
+        num_oov_indices: int. Out-of-vocabulary rows (Keras' word, as in `StringLookup`).
+            Defaults to 1.
+        num_oov: 0.2's name for `num_oov_indices`, still accepted with a
+            `DeprecationWarning`.
 
     Example:
 
@@ -53,9 +59,10 @@ class Categorical(CategoricalFeature):
     vocabulary: tuple | None = dataclasses.field(default=None, repr=False)
     max_tokens: int | None = None
     min_count: int = 1
-    num_oov: int = 1
+    num_oov_indices: int = 1
+    num_oov: dataclasses.InitVar[int | None] = None
 
-    def __post_init__(self):
+    def __post_init__(self, num_oov):
         super().__post_init__()
         owner = f"Feature '{self.name}'"
         if VocabularyAsset.is_config(self.vocabulary):  # Keys in a saved model's asset file.
@@ -70,7 +77,7 @@ class Categorical(CategoricalFeature):
             vocabulary = tuple(jsonable(v) for v in self.vocabulary)
             if not vocabulary:
                 raise self.error("vocabulary must not be empty, received []")
-            keys, missing = values.to_keys(values.object_array(vocabulary), self.name)
+            keys, missing = cell_keys.to_keys(raw_data.object_array(vocabulary), self.name)
             if missing.any():
                 raise self.error(
                     "vocabulary holds a missing value (None, NaN or ''), received "
@@ -86,7 +93,10 @@ class Categorical(CategoricalFeature):
         if self.max_tokens is not None:
             self.max_tokens = _checks.positive_int(self.max_tokens, "max_tokens", owner)
         self.min_count = _checks.positive_int(self.min_count, "min_count", owner)
-        self.num_oov = _checks.positive_int(self.num_oov, "num_oov", owner)
+        self.num_oov_indices = _checks.renamed(
+            self.num_oov_indices, num_oov, "num_oov_indices", "num_oov", owner, default=1
+        )
+        self.num_oov_indices = _checks.positive_int(self.num_oov_indices, "num_oov_indices", owner)
 
     # --- Learning the vocabulary: key counts, merged by addition ------------------------------
 
@@ -99,7 +109,7 @@ class Categorical(CategoricalFeature):
             "vocabulary": jsonable(self.vocabulary),
             "max_tokens": self.max_tokens,
             "min_count": self.min_count,
-            "num_oov": self.num_oov,
+            "num_oov_indices": self.num_oov_indices,
         }
 
     # The state is a list of per-chunk key counts, added up only every MERGE_EVERY chunks and
@@ -116,7 +126,7 @@ class Categorical(CategoricalFeature):
         pieces = []
         for ints, codes, keys in by_column:
             if ints is not None:
-                pieces.append(pd.Series(ints[codes == values.INT_CELL]).value_counts(sort=False))
+                pieces.append(pd.Series(ints[codes == key_codes.INT_CELL]).value_counts(sort=False))
             if len(keys):
                 counts = np.bincount(codes[codes >= 0], minlength=len(keys))
                 pieces.append(_total(keys[counts > 0], counts[counts > 0]))
@@ -156,18 +166,18 @@ class Categorical(CategoricalFeature):
 
     def prepare(self, learned):
         """The vocabulary's keys as pandas Indexes, for vectorized lookups (`VocabularyIndex`)."""
-        keys = values.object_array(self._vocabulary(learned))
-        positions, ints = values.int64_keys(keys)  # "349" is its own key: to_keys skips it
+        keys = raw_data.object_array(self._vocabulary(learned))
+        positions, ints = key_codes.int64_keys(keys)  # "349" is its own key: to_keys skips it
         others = np.ones(len(keys), bool)
         others[positions] = False
         others = np.flatnonzero(others)
-        keys[others] = values.to_keys(keys[others], self.name)[0]
-        more, more_ints = values.int64_keys(keys[others])  # 349 and "0349" are keyed "349"
+        keys[others] = cell_keys.to_keys(keys[others], self.name)[0]
+        more, more_ints = key_codes.int64_keys(keys[others])  # 349 and "0349" are keyed "349"
         positions, ints = np.append(positions, others[more]), np.append(ints, more_ints)
         return VocabularyIndex(pd.Index(keys, dtype=object), pd.Index(ints), positions)
 
     def lookup(self, keys, prepared):
-        if len(keys) <= values.FEW_CELLS:  # One request: get_loc skips get_indexer's fixed cost.
+        if len(keys) <= raw_data.FEW_CELLS:  # One request: get_loc skips get_indexer's fixed cost.
             found = np.array([_row(prepared.keys, key) for key in keys], dtype=np.int64)
         else:
             found = prepared.keys.get_indexer(pd.Index(keys, dtype=object))
@@ -175,16 +185,16 @@ class Categorical(CategoricalFeature):
 
     def lookup_ints(self, ints, prepared):
         found = np.append(prepared.int_positions, -1)[prepared.ints.get_indexer(ints)]
-        return self._rows(found, lambda oov: values.int_texts(ints[oov]))
+        return self._rows(found, lambda oov: int_texts(ints[oov]))
 
     def _rows(self, found, oov_keys):
         """Table rows from vocabulary positions (-1: unseen); `oov_keys(oov)` for the spill."""
         oov = found < 0
-        rows = found + self.num_oov
-        if self.num_oov == 1:
+        rows = found + self.num_oov_indices
+        if self.num_oov_indices == 1:
             rows[oov] = 0
         elif oov.any():
-            rows[oov] = hash_rows(oov_keys(oov), self.num_oov)
+            rows[oov] = hash_rows(oov_keys(oov), self.num_oov_indices)
         return rows, oov
 
     def prepare_tf(self, learned):
@@ -192,7 +202,7 @@ class Categorical(CategoricalFeature):
         import tensorflow as tf
 
         keys = list(self.prepare(learned).keys)
-        rows = tf.range(self.num_oov, self.num_oov + len(keys), dtype=tf.int64)
+        rows = tf.range(self.num_oov_indices, self.num_oov_indices + len(keys), dtype=tf.int64)
         initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(keys, tf.string), rows)
         return tf.lookup.StaticHashTable(initializer, default_value=-1)
 
@@ -200,17 +210,18 @@ class Categorical(CategoricalFeature):
         import tensorflow as tf
 
         rows = table.lookup(keys)
-        if self.num_oov == 1:
+        if self.num_oov_indices == 1:
             spill = tf.zeros_like(rows)
         else:
-            spill = tf_values.hash_rows(keys, self.num_oov)
+            spill = hash_rows_tf(keys, self.num_oov_indices)
         return tf.where(rows < 0, spill, rows)
 
     def table_rows(self, learned):
-        return self.num_oov + len(self._vocabulary(learned))
+        return self.num_oov_indices + len(self._vocabulary(learned))
 
     def row_keys(self, learned):
-        oov = ["[OOV]"] if self.num_oov == 1 else [f"[OOV{i}]" for i in range(self.num_oov)]
+        count = self.num_oov_indices
+        oov = ["[OOV]"] if count == 1 else [f"[OOV{i}]" for i in range(count)]
         return oov + list(self.prepare(learned).keys)
 
 
@@ -224,7 +235,7 @@ def _row(index, key):
 class VocabularyIndex(typing.NamedTuple):
     """What `Categorical.prepare` makes: the keys, and those that are int64 texts as ints."""
 
-    keys: pd.Index  # of str; the key at position p is on row p + num_oov
+    keys: pd.Index  # of str; the key at position p is on row p + num_oov_indices
     ints: pd.Index  # of int64: the keys that are `str(i)` of an int64 i
     int_positions: np.ndarray  # the position in `keys` of each of `ints`
 
@@ -238,7 +249,7 @@ def _of_ints(counts):
 
 
 def _as_text(counts):
-    return _counts(values.int_texts(counts.index.to_numpy()), counts.to_numpy())
+    return _counts(int_texts(counts.index.to_numpy()), counts.to_numpy())
 
 
 def _add_up(pieces):

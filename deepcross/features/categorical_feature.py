@@ -3,13 +3,14 @@
 import dataclasses
 
 import numpy as np
-import pandas as pd
 
 from deepcross import _checks
+from deepcross.features import cell_keys
+from deepcross.features import cell_lists
+from deepcross.features import key_codes
 from deepcross.features import raw_data
-from deepcross.features import tf_values
-from deepcross.features import values
 from deepcross.features.embedded_feature import EmbeddedFeature
+from deepcross.features.number_keys import int_texts
 
 
 @dataclasses.dataclass
@@ -18,7 +19,7 @@ class CategoricalFeature(EmbeddedFeature):
 
     A categorical feature reads one column, several columns (one multi-valued feature, such
     as `userGenre1..5`), or one list-valued column (cells holding lists, or strings split by
-    `separator`). Every value becomes a key by one policy (`values.to_keys`): `349`,
+    `separator`). Every value becomes a key by one policy (`cell_keys.to_keys`): `349`,
     `349.0`, `"349"` and `np.int32(349)` are one key, True is `"1"`; None, NaN, `""` and
     non-finite numbers are missing and leave their slot empty. Subclasses say how a key
     becomes a row (`lookup`) and how many rows there are (`table_rows`).
@@ -86,7 +87,7 @@ class CategoricalFeature(EmbeddedFeature):
 
     def lookup_ints(self, ints, prepared):
         """`lookup` of the keys `str(i)` of an int64 array; override to skip making them."""
-        return self.lookup(values.int_texts(ints), prepared)
+        return self.lookup(int_texts(ints), prepared)
 
     # --- Raw values to rows ---------------------------------------------------------------------
 
@@ -101,22 +102,22 @@ class CategoricalFeature(EmbeddedFeature):
             row = np.repeat(np.arange(num_rows), width)
             slot = np.tile(np.arange(width), num_rows)
             if all(a.dtype == object for a in arrays):  # Text columns: keyed in one pass.
-                keys, missing = values.to_keys(np.stack(arrays, axis=1).ravel(), self.name, row)
+                keys, missing = cell_keys.to_keys(np.stack(arrays, axis=1).ravel(), self.name, row)
                 return keys, missing, row, slot, 0
-            parts = [values.to_keys(a, self.name) for a in arrays]  # Each in its own dtype.
+            parts = [cell_keys.to_keys(a, self.name) for a in arrays]  # Each in its own dtype.
             keys = np.stack([k for k, _ in parts], axis=1).ravel()
             missing = np.stack([m for _, m in parts], axis=1).ravel()
             return keys, missing, row, slot, 0
         cells = raw_data.column(columns, self.source_columns[0], self.name)
-        keys, missing, row, slot = values.split_cells(cells, self.separator, self.name)
+        keys, missing, row, slot = cell_lists.split_cells(cells, self.separator, self.name)
         keep = slot < self.max_values
         truncated = int(np.count_nonzero(~keep & ~missing))
         return keys[keep], missing[keep], row[keep], slot[keep], truncated
 
     def column_codes(self, columns, num_rows):
-        """`values.key_codes` of each source column, or None where the flat `keys` serve:
+        """`key_codes.key_codes` of each source column, or None where the flat `keys` serve:
         a list-valued column, a few rows (one request), or a cell that is not a key."""
-        if self.max_values is not None or num_rows <= values.FEW_CELLS:
+        if self.max_values is not None or num_rows <= raw_data.FEW_CELLS:
             return None
         found = [self._key_codes(columns, c) for c in self.source_columns]
         return None if any(codes is None for codes in found) else found
@@ -124,8 +125,8 @@ class CategoricalFeature(EmbeddedFeature):
     def _key_codes(self, columns, name):
         factorized = raw_data.factorized(columns, name)  # Arrow text: no numpy array made
         if factorized is not None:
-            return values.key_codes(None, factorized)
-        return values.key_codes(raw_data.column(columns, name, self.name))
+            return key_codes.key_codes(None, factorized)
+        return key_codes.key_codes(raw_data.column(columns, name, self.name))
 
     def encode(self, columns, num_rows, prepared):
         by_column = self.column_codes(columns, num_rows)
@@ -149,7 +150,7 @@ class CategoricalFeature(EmbeddedFeature):
         out = np.empty((num_rows, self.length), dtype=np.int32)
         counts = dict.fromkeys(["values", "missing", "oov", "truncated"], 0)
         for slot, (ints, codes, keys) in enumerate(by_column):
-            if ints is not None and not len(keys) and (codes == values.INT_CELL).all():
+            if ints is not None and not len(keys) and (codes == key_codes.INT_CELL).all():
                 rows, oov = self.lookup_ints(ints, prepared)  # a column of ids
             else:
                 key_rows, key_oov = self.lookup(keys, prepared) if len(keys) else ([], [])
@@ -157,7 +158,7 @@ class CategoricalFeature(EmbeddedFeature):
                 rows = np.append(np.asarray(key_rows, np.int64), [-1, -1])[codes]
                 oov = np.append(np.asarray(key_oov, bool), [False, False])[codes]
                 if ints is not None:
-                    cells = codes == values.INT_CELL
+                    cells = codes == key_codes.INT_CELL
                     rows[cells], oov[cells] = self.lookup_ints(ints[cells], prepared)
             out[:, slot] = rows
             missing = int(np.count_nonzero(codes == -1))
@@ -183,59 +184,13 @@ class CategoricalFeature(EmbeddedFeature):
         import tensorflow as tf
 
         if self.max_values is None:
-            parts = [tf_values.to_keys(columns[c]) for c in self.source_columns]
+            parts = [cell_keys.to_keys_tf(columns[c]) for c in self.source_columns]
             keys = tf.reshape(tf.stack([k for k, _ in parts], axis=1), [-1])
             missing = tf.reshape(tf.stack([m for _, m in parts], axis=1), [-1])
             rows = tf.where(missing, tf.constant(-1, tf.int64), self.lookup_tf(keys, prepared))
             return tf.cast(tf.reshape(rows, [-1, self.length]), tf.int32)
-        cells = columns[self.source_columns[0]]
-        if self.separator is not None and cells.dtype == tf.string:
-            cells = tf.strings.split(cells, sep=self.separator)
-        else:  # one value per cell, as `values.split_cells` reads a column of numbers
-            cells = tf.RaggedTensor.from_tensor(cells[:, None])
-        keys, missing = tf_values.to_keys(cells.flat_values)
+        cells = cell_lists.split_cells_tf(columns[self.source_columns[0]], self.separator)
+        keys, missing = cell_keys.to_keys_tf(cells.flat_values)
         rows = tf.where(missing, tf.constant(-1, tf.int64), self.lookup_tf(keys, prepared))
         rows = cells.with_flat_values(tf.cast(rows, tf.int32))
         return rows.to_tensor(default_value=-1, shape=[None, self.max_values])
-
-
-# SipHash-2-4's 128-bit key for hashed rows: pandas' default hash key, whose 16 bytes read as
-# two little-endian uint64 are the `key=[k0, k1]` of TensorFlow's `to_hash_bucket_strong`.
-HASH_KEY_TEXT = "0123456789123456"
-HASH_KEY = (3978425819141910832, 3906085646303836472)
-
-# pandas' `hash_array` ends by mixing SipHash's bits: x ^= x >> 30; x *= C1; x ^= x >> 27;
-# x *= C2; x ^= x >> 31 (mod 2**64). Each step is a bijection; these undo them.
-_C1_INVERSE = pow(0xBF58476D1CE4E5B9, -1, 2**64)
-_C2_INVERSE = pow(0x94D049BB133111EB, -1, 2**64)
-
-
-def hash_rows(keys, num_bins):
-    """Rows of a hashed table: SipHash-2-4 of each key's UTF-8 text, modulo `num_bins`.
-
-    The 64-bit SipHash-2-4 with the fixed 128-bit key `HASH_KEY_TEXT` is the same in every
-    process and on every platform, and it is what TensorFlow's
-    `tf.strings.to_hash_bucket_strong(keys, num_bins, key=HASH_KEY)` computes, so an exported
-    model (`model.export`) puts every key on the same row as `FeatureSpec.transform`.
-    pandas' `hash_array` computes that SipHash, then mixes its bits; the mixing is undone here.
-
-    Args:
-        keys: sequence of str. Canonical keys (`values.to_keys`).
-        num_bins: int. Number of rows.
-
-    Returns:
-        An int64 array of rows in `[0, num_bins)`.
-    """
-    mixed = pd.util.hash_array(
-        np.asarray(keys, dtype=object), hash_key=HASH_KEY_TEXT, categorize=False
-    )
-    return (_unmix(mixed) % np.uint64(num_bins)).astype(np.int64)
-
-
-def _unmix(x):
-    """The SipHash values that pandas' final bit mixing turned into `x` (uint64 array)."""
-    x = x ^ (x >> np.uint64(31)) ^ (x >> np.uint64(62))
-    x = x * np.uint64(_C2_INVERSE)  # wraps modulo 2**64, as the mixing's product did
-    x = x ^ (x >> np.uint64(27)) ^ (x >> np.uint64(54))
-    x = x * np.uint64(_C1_INVERSE)
-    return x ^ (x >> np.uint64(30)) ^ (x >> np.uint64(60))

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 
 from deepcross import _checks
+from deepcross.features import cell_keys
 from deepcross.features import raw_data
-from deepcross.features import tf_values
-from deepcross.features import values
-from deepcross.features.categorical_feature import hash_rows
 from deepcross.features.embedded_feature import EmbeddedFeature
+from deepcross.features.hashing import hash_rows
+from deepcross.features.hashing import hash_rows_tf
 
 # Joins the keys of a cross; a control character that no ordinary value holds.
 CROSS_SEPARATOR = "\x1f"
@@ -25,7 +25,7 @@ class Crossed(EmbeddedFeature):
     What `tf.feature_column.crossed_column` did: each row's combination of values (a
     user's country and a movie's genre, say) is one value of its own, hashed like `Hashed`,
     so the model learns a vector per combination. The key of a combination is the columns'
-    keys (`values.to_keys`) joined by the character U+001F; a row where any column is
+    keys (`cell_keys.to_keys`) joined by the character U+001F; a row where any column is
     missing has no value (its slot is empty).
 
     Args:
@@ -73,7 +73,8 @@ class Crossed(EmbeddedFeature):
     def cross_keys(self, columns):
         """The joined key of each row, and whether any column is missing there."""
         parts = [
-            values.to_keys(raw_data.column(columns, c, self.name), self.name) for c in self.columns
+            cell_keys.to_keys(raw_data.column(columns, c, self.name), self.name)
+            for c in self.columns
         ]
         missing = np.logical_or.reduce([m for _, m in parts])
         joined = pd.Series(parts[0][0], dtype=object)
@@ -93,10 +94,10 @@ class Crossed(EmbeddedFeature):
     def encode_tf(self, columns, prepared):
         import tensorflow as tf
 
-        parts = [tf_values.to_keys(columns[c]) for c in self.columns]
+        parts = [cell_keys.to_keys_tf(columns[c]) for c in self.columns]
         joined = [parts[0][0]]
         for keys, _ in parts[1:]:
             joined += [CROSS_SEPARATOR, keys]
         missing = tf.reduce_any(tf.stack([m for _, m in parts], axis=1), axis=1)
-        rows = tf_values.hash_rows(tf.strings.join(joined), self.num_bins)
+        rows = hash_rows_tf(tf.strings.join(joined), self.num_bins)
         return tf.cast(tf.where(missing, tf.constant(-1, tf.int64), rows), tf.int32)[:, None]

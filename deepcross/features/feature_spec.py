@@ -4,14 +4,14 @@ import json
 import warnings
 
 import keras
-import pandas as pd
 
 from deepcross.features import raw_data
-from deepcross.features.feature import Feature
+from deepcross.features import spec_adapt
+from deepcross.features import spec_assets
+from deepcross.features import spec_checks
+from deepcross.features import spec_config
+from deepcross.features import spec_summary
 from deepcross.features.input_layout import InputLayout
-from deepcross.features.table import Table
-from deepcross.features.vocabulary_asset import MAX_INLINE_KEYS
-from deepcross.features.vocabulary_asset import VocabularyAsset
 
 # What `transform(..., return_counts=True)` reports for every feature (a kind may add more).
 COUNTS = ("values", "missing", "oov", "truncated", "nonfinite")
@@ -54,54 +54,7 @@ class FeatureSpec:
     """
 
     def __init__(self, features):
-        if isinstance(features, Feature):
-            features = [features]
-        features = list(features)
-        if not features:
-            raise ValueError("A FeatureSpec needs at least one feature, received []")
-        names, tables, owners, state_kinds = set(), {}, {}, {}
-        for feature in features:
-            if not isinstance(feature, Feature):
-                raise ValueError(
-                    "FeatureSpec takes deepcross features (dc.Categorical, dc.Numeric, ... or "
-                    f"a dc.features.Feature subclass), received {feature!r}"
-                )
-            cls = type(feature)
-            if keras.saving.get_registered_object(keras.saving.get_registered_name(cls)) is not cls:
-                raise ValueError(
-                    f"Feature '{feature.name}' is a {cls.__name__}, which is not registered: "
-                    "decorate it with @keras.saving.register_keras_serializable() so that "
-                    "saved models can rebuild it"
-                )
-            if feature.name in names:
-                raise ValueError(f"Feature names must be unique: '{feature.name}' appears twice")
-            names.add(feature.name)
-            key = feature.state_key
-            if key is not None and state_kinds.setdefault(key, cls) is not cls:
-                raise ValueError(
-                    f"Feature '{feature.name}' keeps what it learns under '{key}', as does a "
-                    f"{state_kinds[key].__name__} feature; rename the feature or its table"
-                )
-            if feature.table is None:
-                continue
-            table = feature.table
-            owner = owners.setdefault(table.name, feature)
-            if tables.setdefault(table.name, table) != table:
-                raise ValueError(
-                    f"Two different tables are named '{table.name}': {tables[table.name]!r} "
-                    f"and {table!r} (of feature '{feature.name}'); to share one table, pass the "
-                    "same dc.Table to both features"
-                )
-            if owner.table_config() != feature.table_config():
-                theirs, mine = owner.table_config(), feature.table_config()
-                diff = sorted(
-                    k for k in theirs.keys() | mine.keys() if theirs.get(k) != mine.get(k)
-                )
-                raise ValueError(
-                    f"Features '{owner.name}' and '{feature.name}' share table '{table.name}' "
-                    "but map values to rows differently: "
-                    + "; ".join(f"{k}={theirs.get(k)!r} vs {mine.get(k)!r}" for k in diff)
-                )
+        features, tables, owners = spec_checks.check_features(features)
         self.features = features
         self.layout = InputLayout(features)
         self._tables = tables
@@ -167,40 +120,20 @@ class FeatureSpec:
                 batched `tf.data.Dataset` of dicts (or `(dict, label)` pairs), any other
                 iterable of such chunks (e.g. `pd.read_csv(path, chunksize=100_000)`), or a
                 path, folder or list of paths of CSV and Parquet files, read a chunk at a time
-                as `dataset` reads them (an empty CSV field is missing). Each chunk is
+                as `deepcross.data.FeatureDataset` reads them (an empty CSV field is missing). Each chunk is
                 summarized, and the summaries merged; the result does not depend on how the
                 data is cut into chunks. (`tf.data.experimental.make_csv_dataset` fills
                 empty fields with 0 unless its `column_defaults` say otherwise: read files
                 here instead, or give it defaults that keep them missing.)
             verbose: int. 1 shows a progress bar over files (bytes) or chunks (rows).
                 Defaults to 0.
-            on_bad_rows: str. For files: `"error"` or `"skip"`, as in `dataset`. Defaults
+            on_bad_rows: str. For files: `"error"` or `"skip"`, as in `FeatureDataset`. Defaults
                 to `"error"`.
 
         Returns:
             The spec itself, so `spec = dc.FeatureSpec([...]).adapt(df)` reads well.
         """
-        states, seen = {}, False
-        names = list(dict.fromkeys(c for f in self.features for c in f.source_columns))
-        for chunk in raw_data.iter_chunks(data, names, on_bad_rows, verbose):
-            columns, num_rows = raw_data.as_columns(chunk)
-            seen = True
-            for feature in self.features:
-                for name in feature.source_columns:
-                    raw_data.column(columns, name, feature.name)
-                key = feature.state_key
-                if key is None:
-                    continue
-                state = feature.summarize(columns, num_rows)
-                states[key] = state if key not in states else feature.merge(states[key], state)
-        if not seen:
-            raise ValueError("adapt received no data: the iterable of chunks was empty")
-        learned = {}
-        for feature in self.features:
-            key = feature.state_key
-            if key is not None and key not in learned:
-                learned[key] = feature.finish(states[key])
-        self.learned = learned
+        self.learned = spec_adapt.learn(self.features, data, on_bad_rows, verbose)
         self._prepared = {}
         self._warn_of_separators()
         return self
@@ -257,7 +190,7 @@ class FeatureSpec:
         arrays, counts = {}, {}
         for feature in self.features:
             if feature.name not in self._prepared:
-                unloaded = self._unloaded(feature)
+                unloaded = spec_assets.unloaded(self, feature)
                 if unloaded is not None:
                     raise unloaded.not_loaded(f"The vocabulary of feature '{feature.name}'")
                 self._prepared[feature.name] = feature.prepare(self._learned(feature))
@@ -280,118 +213,22 @@ class FeatureSpec:
                 writes the keys with `save_assets`, as `EmbeddingStack` does. Defaults to
                 False: every key in the config.
         """
-        files = self._vocabulary_files() if assets else {}
-        features = []
-        for feature in self.features:
-            config = feature.get_config()
-            if feature.table is not None:
-                config["table"] = feature.table.name
-                if ("vocabulary", feature.table.name) in files:
-                    config["vocabulary"] = files["vocabulary", feature.table.name][0].get_config()
-            features.append(
-                {"class_name": keras.saving.get_registered_name(type(feature)), "config": config}
-            )
-        learned = {
-            key: files["learned", key][0] if ("learned", key) in files else state
-            for key, state in self.learned.items()
-        }
-        tables = {}
-        for name, table in self._tables.items():
-            if assets and table.vectors is not None:  # Given vectors: an asset file too.
-                tables[name] = table._settings() | {
-                    "vectors": table.vectors.asset_config(_vectors_file(name))
-                }
-            else:
-                tables[name] = table.get_config()
-        return {
-            "features": features,
-            "tables": tables,
-            "learned": json.loads(json.dumps(learned, default=VocabularyAsset.get_config)),
-        }
+        return spec_config.get_config(self, assets)
 
     def save_assets(self, directory):
         """Writes the vocabularies that `get_config(assets=True)` leaves out to `directory`."""
-        for placeholder, keys in self._vocabulary_files().values():
-            if keys is None:
-                raise placeholder.not_loaded("A vocabulary to save")
-            placeholder.write(directory, keys)
-        for name, table in self._tables.items():
-            if table.vectors is not None:
-                if not table.vectors.is_loaded:
-                    raise ValueError(
-                        f"Table '{name}': its given vectors (asset '{table.vectors.asset}') "
-                        "were not loaded, so they cannot be saved: load the .keras file"
-                    )
-                table.vectors.write(directory, _vectors_file(name))
+        spec_assets.save_assets(self, directory)
 
     def load_assets(self, directory):
         """Reads the vocabularies that `save_assets` wrote into their placeholders' places."""
-        for key, state in self.learned.items():
-            if isinstance(state, VocabularyAsset):
-                self.learned[key] = state.read(directory)
-        given = {}  # Features sharing a table share a file: read it once.
-        for feature in self.features:
-            vocabulary = getattr(feature, "vocabulary", None)
-            if isinstance(vocabulary, VocabularyAsset):
-                if vocabulary not in given:
-                    given[vocabulary] = tuple(vocabulary.read(directory))
-                feature.vocabulary = given[vocabulary]
-        for table in self._tables.values():
-            if table.vectors is not None and not table.vectors.is_loaded:
-                table.vectors = table.vectors.read(directory)
+        spec_assets.load_assets(self, directory)
         self._prepared = {}
-
-    def _vocabulary_files(self):
-        """Each vocabulary too long for a config, as `{(where, name): (VocabularyAsset, keys)}`:
-        learned ones by state key, given ones (a kind's `vocabulary`) by table; `keys` is None
-        for a placeholder whose keys were never loaded."""
-        files = {}
-        found = [("learned", key, state) for key, state in self.learned.items()]
-        found += [
-            ("vocabulary", f.table.name, getattr(f, "vocabulary", None))
-            for f in self.features
-            if f.table is not None
-        ]
-        for where, name, keys in found:
-            if isinstance(keys, VocabularyAsset):
-                files[where, name] = (keys, None)
-            elif (
-                isinstance(keys, (list, tuple))
-                and len(keys) > MAX_INLINE_KEYS
-                and (where == "vocabulary" or all(isinstance(k, str) for k in keys))
-            ):
-                files[where, name] = (VocabularyAsset(f"{where}_{name}.json", len(keys)), keys)
-        return files
-
-    def _unloaded(self, feature):
-        """The placeholder of `feature`'s vocabulary when its keys were never loaded, or None."""
-        for vocabulary in (self._learned(feature), getattr(feature, "vocabulary", None)):
-            if isinstance(vocabulary, VocabularyAsset):
-                return vocabulary
-        return None
 
     @classmethod
     def from_config(cls, config):
-        if any("kind" in entry for entry in config["features"]):
-            config = _from_0_1(config)
-        tables = {name: Table.from_config(c) for name, c in config.get("tables", {}).items()}
-        features = []
-        for entry in config["features"]:
-            kind = keras.saving.get_registered_object(entry["class_name"])
-            if kind is None:
-                raise ValueError(
-                    f"Unknown feature kind {entry['class_name']!r}: import the module that "
-                    "registers it (keras.saving.register_keras_serializable) before loading"
-                )
-            feature_config = dict(entry["config"])
-            if isinstance(feature_config.get("table"), str):
-                feature_config["table"] = tables[feature_config["table"]]
-            features.append(kind.from_config(feature_config))
+        features, learned = spec_config.from_config(config)
         spec = cls(features)
-        spec.learned = {
-            key: VocabularyAsset.from_config(state) if VocabularyAsset.is_config(state) else state
-            for key, state in config.get("learned", {}).items()
-        }
+        spec.learned = learned
         return spec
 
     def copy(self):
@@ -408,70 +245,20 @@ class FeatureSpec:
     def __eq__(self, other):
         return isinstance(other, FeatureSpec) and self.get_config() == other.get_config()
 
+    # --- Printing -----------------------------------------------------------------------------
+
     def summary_frame(self):
         """One row per feature: kind, columns, model input columns (`input`, e.g.
         `int32[1:3]`, see `layout`), table, rows, dim, combiner, scaling, width."""
-        rows = []
-        for feature in self.features:
-            key, start, stop, _ = self.layout.slots[feature.name]
-            table = feature.table.name if feature.table is not None else ""
-            learned = feature.state_key is None or feature.state_key in self.learned
-            rows.append(
-                {
-                    "feature": feature.name,
-                    "kind": type(feature).__name__,
-                    "columns": ", ".join(feature.source_columns),
-                    "input": f"{key}[{start}:{stop}]",
-                    "table": table,
-                    "rows": self.table_rows(table) if table and learned else "",
-                    "dim": self.embedding_dim(table) if table and learned else "",
-                    "combiner": getattr(feature, "combiner", "") if table else "",
-                    "scaling": getattr(feature, "scaling", None) or "",
-                    "width": self.output_dim(feature) if learned else "?",
-                }
-            )
-        return pd.DataFrame(rows).set_index("feature")
+        return spec_summary.summary_frame(self)
 
     def summary(self, print_fn=print):
         """Prints the spec as a table (see `summary_frame`), like `keras.Model.summary`."""
         print_fn(str(self))
 
     def __str__(self):
-        state = "adapted" if self.is_adapted else "not adapted: call adapt(data)"
-        return f"FeatureSpec ({state})\n{self.summary_frame().to_string()}"
+        return spec_summary.summary_text(self)
 
     def __repr__(self):
         names = ", ".join(f.name for f in self.features)
         return f"FeatureSpec([{names}], tables={self.table_names}, adapted={self.is_adapted})"
-
-
-def _vectors_file(table):
-    """The asset file of a table's given vectors in a saved model."""
-    return f"vectors_{table}.npz"
-
-
-def _from_0_1(config):
-    """A deepcross 0.1 spec config (kinds by name, table arguments and learned vocabularies
-    under `tables`, `normalization`, `statistics`) in today's form, so 0.1 models load."""
-    old_tables = config.get("tables", {})
-    learned = {k: v for k, v in config.get("statistics", {}).items()}
-    features, tables = [], {}
-    for entry in config["features"]:
-        entry = dict(entry)
-        kind = entry.pop("kind")
-        if "normalization" in entry:
-            entry["scaling"] = entry.pop("normalization")
-        if kind == "Bucketized":
-            entry.pop("scaling", None)
-        if kind not in ("Numeric", "Bucketized"):
-            table = entry.get("table") or entry["name"]
-            arguments = {k: v for k, v in old_tables[table].items() if k != "kind"}
-            if "learned_vocabulary" in arguments:
-                learned[table] = arguments.pop("learned_vocabulary")
-            entry |= arguments
-        if kind != "Numeric":
-            name = entry.get("table") or entry["name"]
-            tables[name] = Table(name, dim=entry.get("dim", "auto")).get_config()
-            entry["table"] = name
-        features.append({"class_name": f"deepcross>{kind}", "config": entry})
-    return {"features": features, "tables": tables, "learned": learned}

@@ -5,9 +5,9 @@ import dataclasses
 import keras
 
 from deepcross import _checks
-from deepcross.features import tf_values
 from deepcross.features.categorical_feature import CategoricalFeature
-from deepcross.features.categorical_feature import hash_rows
+from deepcross.features.hashing import hash_rows
+from deepcross.features.hashing import hash_rows_tf
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -51,4 +51,4 @@ class Hashed(CategoricalFeature):
         return rows, rows < 0
 
     def lookup_tf(self, keys, prepared):
-        return tf_values.hash_rows(keys, self.num_bins)
+        return hash_rows_tf(keys, self.num_bins)

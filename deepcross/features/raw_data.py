@@ -1,22 +1,24 @@
-"""Raw data of every shape users pass, as columns: one normalization, used by every entry point.
+"""Raw data of every shape users pass, as columns of 1-D numpy arrays, by one path.
 
 `FeatureSpec.adapt`, `FeatureSpec.transform` and the models' raw-data paths accept a pandas
-DataFrame, a dict of columns, a dict of single values, a list of records or a pandas Series,
-and chunked sources of those. This module turns each into a `Columns` mapping of 1-D numpy
-arrays, and says clearly what is wrong with anything else.
+DataFrame, a dict of columns, a dict of single values, a list of records or a pandas Series.
+This module turns each into a `Columns` mapping of 1-D numpy arrays (`as_columns`), each
+column read once, when a feature first asks for it (`column`), and says clearly what is wrong
+with anything else. The value policy (`cell_keys`, `cell_numbers`, `cell_lists`) starts from
+those arrays; nothing here decides what a cell means.
 """
 
 import difflib
 import os
 from collections.abc import Mapping
 
-import keras
 import numpy as np
 import pandas as pd
 
-from deepcross.features import values
+from deepcross import _messages
 
 _COLUMN_TYPES = (list, tuple, range, pd.Series, pd.Index, pd.api.extensions.ExtensionArray)
+FEW_CELLS = 16  # Up to this many text or object cells, handling them one by one is fastest.
 
 
 # --- Data to columns ----------------------------------------------------------------------
@@ -83,14 +85,14 @@ def as_columns(data):
         odd = next((i for i, record in enumerate(data) if not isinstance(record, Mapping)), None)
         if odd is not None:
             raise ValueError(
-                f"A list of rows must hold dicts (records); item {odd} is {values.describe(data[odd])}"
+                f"A list of rows must hold dicts (records); item {odd} is {_messages.describe(data[odd])}"
             )
         return _records(data)
     if not isinstance(data, Mapping):
         raise ValueError(
             "Data must be a pandas DataFrame, a dict of columns (numpy arrays, lists or Series), "
             "a dict of single values (one row), a list of dicts (records) or a pandas Series "
-            f"(one row); received {values.describe(data)}"
+            f"(one row); received {_messages.describe(data)}"
         )
     names, cells = _unique_names(data.keys(), "dict"), list(data.values())
     is_column = [_is_column(value, name) for name, value in zip(names, cells)]
@@ -99,16 +101,16 @@ def as_columns(data):
     if not all(is_column):
         scalars = [name for name, column in zip(names, is_column) if not column]
         raise ValueError(
-            f"Data mixes columns with single values ({values.names_text(scalars)}): give every column as "
+            f"Data mixes columns with single values ({_messages.names_text(scalars)}): give every column as "
             "a list or array, or one row as a dict of single values; for one row with a "
             "list-valued cell, pass a list holding one dict"
         )
     sources, lengths = {}, {}
     for name, value in zip(names, cells):
         if isinstance(value, (list, tuple)):
-            sources[name] = lambda value=value: values.object_array(value)
+            sources[name] = lambda value=value: object_array(value)
         else:
-            sources[name] = values.as_array(value, f"Column '{name}'")
+            sources[name] = as_array(value, f"Column '{name}'")
         lengths[name] = len(value) if isinstance(value, (list, tuple)) else len(sources[name])
     num_rows = _common_length(lengths)
     return Columns(sources, num_rows), num_rows
@@ -117,8 +119,15 @@ def as_columns(data):
 def column(columns, name, feature):
     """The 1-D numpy array of column `name`, or a ValueError naming `feature` and the column."""
     columns, _ = as_columns(columns)
+    require(columns, name, feature)
+    return columns[str(name)]
+
+
+def require(columns, name, feature):
+    """Checks that `columns` has column `name`, without reading it: a ValueError naming
+    `feature`, the column, the columns present and the closest name."""
     if str(name) in columns:
-        return columns[str(name)]
+        return
     present = list(columns)
     shown = ", ".join(repr(n) for n in present[:20])
     if len(present) > 20:
@@ -162,7 +171,7 @@ class ArrowText:
 
 def _frame_source(frame, i):
     """Column `i` of a DataFrame: an `ArrowText` for Arrow text, else a function that reads it."""
-    long = len(frame) > values.FEW_CELLS and hasattr(frame, "_get_column_array")
+    long = len(frame) > FEW_CELLS and hasattr(frame, "_get_column_array")
     array = frame._get_column_array(i) if long else None  # one request: read when used
     if isinstance(array, pd.arrays.ArrowStringArray):
         import pyarrow as pa
@@ -183,7 +192,7 @@ def _frame_column(frame, i):
         array = array.view()
         array.flags.writeable = False  # A view of the caller's frame, as `to_numpy` gives.
         return array
-    return values.series_array(frame.iloc[:, i] if array is None else pd.Series(array, copy=False))
+    return series_array(frame.iloc[:, i] if array is None else pd.Series(array, copy=False))
 
 
 def _unique_names(labels, where):
@@ -209,7 +218,7 @@ def _is_column(value, name):
         return True
     if isinstance(value, (set, frozenset, Mapping)):
         raise ValueError(
-            f"Column '{name}' is {values.describe(value)}; a column must be a numpy array, a list, a "
+            f"Column '{name}' is {_messages.describe(value)}; a column must be a numpy array, a list, a "
             "tuple or a pandas Series"
         )
     return hasattr(value, "__array__") and not isinstance(value, np.generic) and np.ndim(value) > 0
@@ -217,14 +226,14 @@ def _is_column(value, name):
 
 def _one_row(names, cells):
     unwrap = [v[()] if isinstance(v, np.ndarray) else v for v in cells]
-    return Columns({n: values.object_array([v]) for n, v in zip(names, unwrap)}, 1), 1
+    return Columns({n: object_array([v]) for n, v in zip(names, unwrap)}, 1), 1
 
 
 def _records(records):
     keys = list(dict.fromkeys(key for record in records for key in record))
     names = _unique_names(keys, "records")
     sources = {
-        name: values.object_array([record.get(key) for record in records])
+        name: object_array([record.get(key) for record in records])
         for name, key in zip(names, keys)
     }
     return Columns(sources, len(records)), len(records)
@@ -236,47 +245,11 @@ def _common_length(lengths):
         by_length.setdefault(length, []).append(name)
     if len(by_length) > 1:
         parts = "; ".join(
-            f"{values.rows_text(n)} in {values.names_text(names)}" for n, names in by_length.items()
+            f"{_messages.rows_text(n)} in {_messages.names_text(names)}"
+            for n, names in by_length.items()
         )
         raise ValueError(f"Columns have different lengths: {parts}")
     return next(iter(by_length), 0)
-
-
-def iter_chunks(data, columns=None, on_bad_rows="error", verbose=0):
-    """Yields the chunks of `data` for a one-pass `adapt`.
-
-    One DataFrame, dict, list of records or Series is one chunk; a batched `tf.data.Dataset`
-    yields one chunk per batch (the features of `(features, label)` pairs); a path, folder or
-    list of paths of CSV and Parquet files yields their `columns` a chunk at a time
-    (`deepcross.data.readers`); any other iterable (a generator, `pd.read_csv(path,
-    chunksize=...)`) yields its items. With `verbose=1`, files and iterables show a
-    `keras.utils.Progbar` (bytes of files, rows of other chunks).
-    """
-    if is_file_source(data):
-        from deepcross.data import readers  # data/ sits above features/: imported when used
-
-        yield from readers.chunks(data, columns, on_bad_rows, verbose)
-        return
-    if isinstance(data, (pd.DataFrame, pd.Series, Mapping, list, Columns)):
-        yield data
-        return
-    if hasattr(data, "as_numpy_iterator"):
-        data = (b[0] if isinstance(b, tuple) else b for b in data.as_numpy_iterator())
-    elif isinstance(data, bytes) or not hasattr(data, "__iter__"):
-        raise ValueError(
-            "Data must be a pandas DataFrame, a dict of columns, a list of records, a "
-            "tf.data.Dataset, CSV or Parquet files, or an iterable of such chunks; received "
-            f"{values.describe(data)}"
-        )
-    bar = keras.utils.Progbar(None, unit_name="row") if verbose else None
-    rows = 0
-    for chunk in data:
-        yield chunk
-        if bar is not None:
-            rows += as_columns(chunk)[1]
-            bar.update(rows)
-    if bar is not None:
-        bar.update(rows, finalize=True)
 
 
 def is_file_source(data):
@@ -288,3 +261,66 @@ def is_file_source(data):
         and len(data) > 0
         and all(isinstance(item, (str, os.PathLike)) for item in data)
     )
+
+
+# --- Cells as 1-D arrays --------------------------------------------------------------------
+
+
+def as_array(cells, what):
+    """Any column-like value as a 1-D numpy array (a `(n, 1)` array is flattened)."""
+    if isinstance(cells, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        return series_array(pd.Series(cells, copy=False))
+    if isinstance(cells, (list, tuple)):
+        return object_array(cells)
+    cells = np.asarray(cells)
+    if cells.ndim == 2 and cells.shape[1] == 1:
+        return cells[:, 0]
+    if cells.ndim != 1:
+        raise ValueError(
+            f"{what} must be one column, received an array of shape {cells.shape} (a (n, 1) "
+            "array is fine)"
+        )
+    return cells
+
+
+def series_array(series):
+    """A Series as numpy; nullable integers with gaps stay exact (as objects, not float64)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and series.hasnans:
+        codes = series.cat.codes.to_numpy()
+        categories = np.append(dtype.categories.to_numpy(dtype=object), None)
+        return categories[codes]  # code -1, a gap, picks the None at the end
+    if not isinstance(dtype, np.dtype) and dtype.kind in "iu" and series.hasnans:
+        return series.to_numpy(dtype=object, na_value=None)
+    return series.to_numpy()
+
+
+def object_array(items):
+    """A sequence as a 1-D object array, one cell per item (lists stay cells)."""
+    return np.fromiter(items, dtype=object, count=len(items))
+
+
+def object_cells(cells):
+    """A non-numeric array as objects: text as str, dates and the like as numpy scalars."""
+    if cells.dtype.kind in "mMcV":  # astype(object) would turn datetime64[ns] into ints
+        return object_array(list(cells))
+    return cells.astype(object, copy=False)
+
+
+def decoded(cells):
+    """An object array's missing cells and the kind pandas infers for it (`"string"`,
+    `"integer"`, ...), with bytes cells as str when all are UTF-8 (`"mixed"` when some are
+    not: the caller's cell-by-cell path names the bad one).
+
+    Returns:
+        A tuple `(cells, na, inferred)`.
+    """
+    na = pd.isna(cells)
+    inferred = pd.api.types.infer_dtype(cells, skipna=True)
+    if inferred != "bytes":
+        return cells, na, inferred
+    try:
+        text = [None if skip else cell.decode() for cell, skip in zip(cells, na)]
+        return object_array(text), na, "string"
+    except UnicodeDecodeError:
+        return cells, na, "mixed"

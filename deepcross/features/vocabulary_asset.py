@@ -3,9 +3,14 @@
 import dataclasses
 import json
 import os
+import re
 
 MAX_INLINE_KEYS = 100
 """Vocabularies of more keys than this are saved as asset files of the `.keras` archive."""
+
+# The only names `FeatureSpec.save_assets` writes: `learned_<state key>.json` and
+# `vocabulary_<table>.json`, a plain file name in the layer's asset folder.
+ASSET_NAME = re.compile(r"(?:learned|vocabulary)_[A-Za-z0-9_]+\.json")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +25,11 @@ class VocabularyAsset:
     the keys back. A spec made from such a config alone (`from_config`,
     `keras.models.clone_model`) keeps the placeholder, and refuses to transform data.
 
+    A config is data a saved file may carry from anyone, so the file name must be one
+    `FeatureSpec.save_assets` writes (`learned_<name>.json` or `vocabulary_<name>.json`, no
+    folder): any other name (`"../../x.json"`, an absolute path) is an error naming it, and
+    nothing outside the model's asset folder is ever opened.
+
     Args:
         asset: str. The file's name in the layer's asset folder.
         size: int. The number of keys.
@@ -27,6 +37,20 @@ class VocabularyAsset:
 
     asset: str
     size: int
+
+    def __post_init__(self):
+        if not isinstance(self.asset, str) or not ASSET_NAME.fullmatch(self.asset):
+            raise ValueError(
+                f"A vocabulary asset must be a file name deepcross writes "
+                f"(learned_<name>.json or vocabulary_<name>.json, in the model's asset "
+                f"folder), received {self.asset!r}: the saved model's config was altered or "
+                "is not deepcross's, and that file is not opened"
+            )
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
+            raise ValueError(
+                f"The vocabulary asset {self.asset!r} must have a size of 0 or more keys, "
+                f"received size={self.size!r}"
+            )
 
     def __len__(self):
         return self.size

@@ -62,7 +62,9 @@ class EmbeddingStack(keras.layers.Layer):
             )
         self.spec = spec.copy()
         self.output_mode = output_mode
-        self.features = None if features is None else _checks.feature_names(spec, features, "features")
+        self.features = (
+            None if features is None else _checks.feature_names(spec, features, "features")
+        )
         self.autocast = False  # Table rows are integers; each slice casts what it needs.
 
     @property
@@ -165,4 +167,3 @@ class EmbeddingStack(keras.layers.Layer):
         if not isinstance(spec, FeatureSpec):
             spec = FeatureSpec.from_config(spec)
         return cls(spec, **config)
-

@@ -188,9 +188,7 @@ class WideLinear(keras.layers.Layer):
                 "features": list(self.features),
                 "units": self.units,
                 "use_bias": self.use_bias,
-                "embeddings_initializer": keras.initializers.serialize(
-                    self.embeddings_initializer
-                ),
+                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "regularizer": keras.regularizers.serialize(regularizer) if regularizer else None,
             }

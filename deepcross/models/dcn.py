@@ -89,8 +89,10 @@ class DCN(RankingModel):
         cross_layers = _checks.positive_int(cross_layers, "cross_layers")
         if projection_dim is not None:
             projection_dim = _checks.positive_int(projection_dim, "projection_dim")
-        if isinstance(diag_scale, bool) or not isinstance(diag_scale, (int, float)) or (
-            diag_scale < 0
+        if (
+            isinstance(diag_scale, bool)
+            or not isinstance(diag_scale, (int, float))
+            or (diag_scale < 0)
         ):
             raise ValueError(
                 f"diag_scale must be a non-negative number, received diag_scale={diag_scale!r}"

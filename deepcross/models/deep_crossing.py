@@ -1,5 +1,7 @@
 """DeepCrossing: embeddings, stacked, through residual units, to a score."""
 
+import inspect
+
 import keras
 
 from deepcross import _checks
@@ -18,7 +20,8 @@ class DeepCrossing(RankingModel):
 
     To change the units, subclass and override `make_residual_unit`; it is called while the
     graph is built, before `keras.Model.__init__`, so it must return a layer and set no
-    attributes.
+    attributes. (An override written for deepcross 0.1, without the `dtype` argument, still
+    works for models of the global dtype policy.)
 
     Args:
         spec: `FeatureSpec`. The model's features, adapted; the model keeps a copy.
@@ -58,9 +61,7 @@ class DeepCrossing(RankingModel):
     ):
         residual_units = _checks.positive_ints(residual_units, "residual_units")
         tower = [
-            self.make_residual_unit(
-                units, dropout, normalization, name=f"residual_unit_{i + 1}", dtype=dtype
-            )
+            self._residual_unit(units, dropout, normalization, f"residual_unit_{i + 1}", dtype)
             for i, units in enumerate(residual_units)
         ]
         super().__init__(
@@ -75,6 +76,22 @@ class DeepCrossing(RankingModel):
         self.residual_units = residual_units
         self.dropout = dropout
         self.normalization = normalization
+
+    def _residual_unit(self, units, dropout, normalization, name, dtype):
+        """`make_residual_unit`, also as deepcross 0.1 subclasses override it: without `dtype`."""
+        parameters = inspect.signature(self.make_residual_unit).parameters.values()
+        if any(p.name == "dtype" or p.kind is p.VAR_KEYWORD for p in parameters):
+            return self.make_residual_unit(units, dropout, normalization, name=name, dtype=dtype)
+        layer = self.make_residual_unit(units, dropout, normalization, name=name)
+        policy = keras.dtype_policies.get(dtype)
+        if getattr(layer, "dtype_policy", policy).name != policy.name:
+            raise TypeError(
+                f"{type(self).__name__}.make_residual_unit takes no `dtype` argument, which "
+                f"deepcross 0.2 added so that every layer of a model with dtype={policy.name!r} "
+                "computes in it: add `dtype=None` to its arguments and pass it to the layer "
+                "it makes"
+            )
+        return layer
 
     def make_residual_unit(self, units, dropout, normalization, name, dtype):
         """Builds one residual unit of the tower; override to use a unit of your own.

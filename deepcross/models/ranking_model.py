@@ -1,19 +1,18 @@
 """RankingModel: the functional graph shared by deepcross models."""
 
-import contextlib
-import warnings
-
 import keras
 import numpy as np
-import pandas as pd
 
+from deepcross import _checks
 from deepcross.data import FeatureDataset
 from deepcross.features import FeatureSpec
 from deepcross.layers.embedding_stack import EmbeddingStack
 from deepcross.layers.scoring_head import ScoringHead
+from deepcross.models import entry_points
 from deepcross.training import table_training
 
 ONE_BATCH = 1024  # `predict_raw` scores up to this many rows in one `predict_on_batch` call.
+RENAMED = {"head": "task"}  # deepcross 0.1's names of constructor arguments.
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
@@ -68,6 +67,13 @@ class RankingModel(keras.Model):
     ):
         if not isinstance(spec, FeatureSpec):
             raise ValueError(f"spec must be a deepcross FeatureSpec, received spec={spec!r}")
+        # keras.Model would take any other keyword and ignore it (a typo, or 0.1's `head`).
+        _checks.keywords(
+            kwargs,
+            entry_points.constructor_arguments(type(self)),
+            f"{type(self).__name__}()",
+            RENAMED,
+        )
         policy = keras.dtype_policies.get(dtype)  # Keras names a bad value itself.
         inputs = spec.make_inputs()
         embedding_stack, x, logits = self.make_stages(inputs, spec, tower, policy)
@@ -140,9 +146,10 @@ class RankingModel(keras.Model):
 
         `jit_compile="auto"` is Keras's choice (XLA on JAX, and on TensorFlow with a GPU),
         except on TensorFlow without a GPU, where Keras turns XLA off and this model turns it
-        on for dense tables unless a `tf.distribute` strategy is in scope: XLA fuses the
-        small per-feature ops, and trained the lesson's EmbeddingMLP 38 % faster on CPU; the
-        row-sparse step runs faster without it there (`docs/benchmarks.md`).
+        on unless a `tf.distribute` strategy is in scope: XLA fuses the small per-feature ops,
+        and trained the lesson's EmbeddingMLP 38 % faster on CPU. The row-sparse training
+        step runs faster without it there, so with row-sparse tables only `predict` and
+        `evaluate` use it (`docs/benchmarks.md`).
 
         Args:
             optimizer: as `keras.Model.compile`'s. Defaults to `"adam"`.
@@ -168,10 +175,20 @@ class RankingModel(keras.Model):
             jit_compile = not (kwargs.get("run_eagerly") or tf.distribute.has_strategy())
         super().compile(optimizer=optimizer, loss=loss, jit_compile=jit_compile, **kwargs)
         self._sparse_tables = table_training.use(self, table_optimizer)
-        if auto_xla and self._sparse_tables:
-            # XLA ran TensorFlow's row-sparse step up to 8 times slower on CPU (with dropout:
-            # docs/benchmarks.md); without it the step is as fast as the dense one with XLA.
-            self.jit_compile = False
+        # XLA ran TensorFlow's row-sparse step up to 8 times slower on CPU (with dropout:
+        # docs/benchmarks.md); without it the step is as fast as the dense one with XLA.
+        # Only the training step leaves it: predict and evaluate keep it, so a model scores
+        # the same before and after a save, whose compile config rebuilds this choice.
+        self._train_without_xla = bool(auto_xla and self._sparse_tables)
+
+    def make_train_function(self, force=False):
+        if not getattr(self, "_train_without_xla", False) or not self.jit_compile:
+            return super().make_train_function(force=force)
+        self.jit_compile = False
+        try:
+            return super().make_train_function(force=force)
+        finally:
+            self.jit_compile = True
 
     def get_compile_config(self):
         config = super().get_compile_config()
@@ -238,27 +255,27 @@ class RankingModel(keras.Model):
         False, and Keras's "ran out of data" warning at the end of each pass is left out
         when the pass is the epoch (no `steps_per_epoch`).
         """
-        _check_inputs(self.spec, x, "fit")
+        entry_points.check_inputs(self.spec, x, "fit")
         validation = kwargs.get("validation_data")
         if isinstance(validation, (tuple, list)) and validation:
-            _check_inputs(self.spec, validation[0], "fit")
+            entry_points.check_inputs(self.spec, validation[0], "fit")
         if isinstance(x, FeatureDataset):
             kwargs.setdefault("shuffle", False)
-        with _epochs_are_passes(x, kwargs.get("steps_per_epoch")):
+        with entry_points.epochs_are_passes(x, kwargs.get("steps_per_epoch")):
             return super().fit(x, *args, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         """`keras.Model.evaluate` on the model's inputs; see `keras.Model.evaluate`."""
-        _check_inputs(self.spec, x, "evaluate")
-        with _epochs_are_passes(x, kwargs.get("steps")):
+        entry_points.check_inputs(self.spec, x, "evaluate")
+        with entry_points.epochs_are_passes(x, kwargs.get("steps")):
             return super().evaluate(x, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """`keras.Model.predict` on the model's inputs; zero rows give an empty array."""
-        _check_inputs(self.spec, x, "predict")
+        entry_points.check_inputs(self.spec, x, "predict")
         if isinstance(x, dict) and any(len(v) == 0 for v in x.values()):
             return np.zeros((0,) + tuple(self.outputs[0].shape[1:]), "float32")
-        with _epochs_are_passes(x, kwargs.get("steps")):
+        with entry_points.epochs_are_passes(x, kwargs.get("steps")):
             return super().predict(x, *args, **kwargs)
 
     def preprocess(self, data):
@@ -347,42 +364,3 @@ class RankingModel(keras.Model):
         if "tower" in config:
             config["tower"] = [keras.layers.deserialize(layer) for layer in config["tower"]]
         return cls(**config)
-
-
-@contextlib.contextmanager
-def _epochs_are_passes(x, steps):
-    """Quiets Keras's "Your input ran out of data" where a `FeatureDataset` pass ends a run
-    of batches by design (Keras is not told a Grain dataset's length)."""
-    with warnings.catch_warnings():
-        if isinstance(x, FeatureDataset) and steps is None:
-            warnings.filterwarnings("ignore", message="Your input ran out of data")
-        yield
-
-
-def _check_inputs(spec, x, method):
-    """Refuses what is not the model's inputs, the packed dict, and says what to pass."""
-    if isinstance(x, (pd.DataFrame, pd.Series)):
-        received = f"a pandas {type(x).__name__}"
-    elif isinstance(x, dict) and any(_holds_text(v) for v in x.values()):
-        received = "a dict holding strings or objects"
-    elif isinstance(x, dict) and not spec.layout.is_packed(x) and set(x) == set(spec.layout.slots):
-        raise ValueError(
-            f"model.{method} takes the model's inputs, one matrix per dtype "
-            f"({list(spec.layout.keys)}), received one array per feature: pack them with "
-            "model.spec.layout.pack(x), or use spec.transform(df), which packs"
-        )
-    else:
-        return
-    also = " or call model.predict_raw(df)" if method == "predict" else ""
-    raise ValueError(
-        f"model.{method} takes the model's inputs, the dict of arrays that spec.transform(df) "
-        f"or model.preprocess(df) makes, received {received}: pass model.preprocess(df)"
-        f"{also}"
-    )
-
-
-def _holds_text(values):
-    """True for a numpy array, pandas Series or list of strings or Python objects."""
-    if not isinstance(values, (np.ndarray, pd.Series, list, tuple)):
-        return False
-    return np.asarray(values).dtype.kind in "OSU"

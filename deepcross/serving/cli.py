@@ -7,8 +7,9 @@ The model is a `.keras` file saved by a deepcross model; the input holds the raw
 features read (the columns of the training data; others are ignored). The file is read
 `--chunk-size` rows at a time, so memory stays bounded whatever its size: each chunk is
 encoded by the model's `FeatureSpec` and scored `--batch-size` rows per call. The output is
-a CSV with the `--id-column` (copied as it is), then `score` (or `score_0`, `score_1`, ...
-for several outputs), one line per scored row, in input order.
+a CSV with the `--id-column` (copied as it is), or without one the input's `line` number (a
+Parquet file's `row`, from 1), then `score` (or `score_0`, `score_1`, ... for several
+outputs), one line per scored row, in input order: a row left out leaves no gap to misread.
 
 A CSV is read as text: an empty field is a missing value; every other field goes through the
 features' value policy, as in training (`349`, `349.0` and `"349"` are one id). A row that
@@ -49,7 +50,10 @@ def main(argv=None):
     predict.add_argument("--model", required=True, help="a .keras file saved by deepcross")
     predict.add_argument("--input", required=True, help="rows to score: .csv or .parquet")
     predict.add_argument("--output", required=True, help="the scores, as CSV")
-    predict.add_argument("--id-column", help="an input column copied into the output")
+    predict.add_argument(
+        "--id-column",
+        help="an input column copied into the output (default: the input's line number)",
+    )
     predict.add_argument("--chunk-size", type=_positive, default=10_000, help="rows read at once")
     predict.add_argument("--batch-size", type=_positive, default=1024, help="rows per model call")
     predict.add_argument("--errors", help="write the rows left out, with why, to this CSV")
@@ -99,14 +103,14 @@ def run_predict(args):
     start, scored, bad, shown = time.perf_counter(), 0, 0, []
     with _writing(output) as out_file, _writing(args.errors) as errors_file:
         writer = csv.writer(out_file)
-        writer.writerow(([args.id_column] if args.id_column else []) + labels)
+        writer.writerow([args.id_column or where] + labels)
         errors = csv.writer(errors_file) if errors_file else None
         if errors:
             errors.writerow([where, "error"])
         for columns, lines, unread in chunks:
             x, kept, unencoded = _encode(model.spec, columns, lines)
             if len(kept):
-                ids = columns[args.id_column][kept] if args.id_column else None
+                ids = columns[args.id_column][kept] if args.id_column else np.asarray(lines)[kept]
                 writer.writerows(_output_rows(ids, _score(model, x, args.batch_size)))
             problems = sorted(unread + unencoded)
             for line, reason in problems:
@@ -142,14 +146,19 @@ def run_predict(args):
 
 
 def _load_model(path):
-    import keras
+    from deepcross.serving import native_stderr
 
-    import deepcross  # noqa: F401  Registers the classes the file names.
+    # Loading imports TensorFlow where installed, whatever the backend: its start-up lines
+    # about oneDNN and CUDA say nothing about the scores.
+    with native_stderr.quiet():
+        import keras
 
-    try:
-        model = keras.saving.load_model(path, compile=False)  # Scoring needs no optimizer.
-    except (OSError, ValueError, TypeError) as error:
-        raise UsageError(f"could not load --model {path}: {error}") from None
+        import deepcross.models  # noqa: F401  Registers every class a model's file names.
+
+        try:
+            model = keras.saving.load_model(path, compile=False)  # Scoring needs no optimizer.
+        except (OSError, ValueError, TypeError) as error:
+            raise UsageError(f"could not load --model {path}: {error}") from None
     if not hasattr(model, "spec") or not hasattr(model.spec, "transform"):
         raise UsageError(f"--model {path} is a {type(model).__name__}, not a deepcross model")
     return model
@@ -327,9 +336,8 @@ def _score(model, x, batch_size):
 
 
 def _output_rows(ids, scores):
+    """Output lines: each row's id (or line number), then its scores."""
     texts = [["%.9g" % score for score in row] for row in scores.tolist()]  # float32 exactly
-    if ids is None:
-        return texts
     ids = ["" if value is None else str(value) for value in ids.tolist()]
     return [[identifier, *row] for identifier, row in zip(ids, texts)]
 

@@ -81,13 +81,26 @@ def export_saved_model(model, filepath, spec=None, dtypes=None, verbose=None, **
         dtypes: dict of column name to dtype name, or None. Overrides a column's dtype in
             requests, e.g. `{"movieId": "int64"}` where a categorical column holds numbers.
             Defaults to None.
-        verbose: bool or None. Print the signatures written. Defaults to None (yes).
+        verbose: bool or None. True prints Keras's listing of every signature written;
+            None prints one line (where, and the columns `serving_default` takes); False
+            prints nothing. Defaults to None.
         **kwargs: for the JAX backend, `is_static` and `jax2tf_kwargs` of
             `keras.export.ExportArchive.add_endpoint`.
 
     Returns:
         None.
     """
+    from deepcross.serving import native_stderr
+
+    with native_stderr.quiet():  # TensorFlow's and XLA's start-up and CUDA lines
+        columns = _export(model, filepath, spec, dtypes, bool(verbose), **kwargs)
+    if verbose is None:
+        shown = ", ".join(f"{name} ({dtype})" for name, dtype in columns.items())
+        print(f"Saved a SavedModel to {filepath}: serving_default takes {shown}; returns score")
+
+
+def _export(model, filepath, spec, dtypes, verbose, **kwargs):
+    """`export_saved_model`'s work; returns the columns of the `serving_default` signature."""
     try:
         import tensorflow as tf
     except ImportError:
@@ -138,7 +151,8 @@ def export_saved_model(model, filepath, spec=None, dtypes=None, verbose=None, **
 
     serve.get_concrete_function()
     archive.add_endpoint("serving_default", serve)
-    archive.write_out(str(filepath), verbose=True if verbose is None else verbose)
+    archive.write_out(str(filepath), verbose=verbose)
+    return columns
 
 
 def _packed(layout, inputs):

@@ -29,9 +29,7 @@ class Adagrad(TableOptimizer):
 
     name = "adagrad"
 
-    def __init__(
-        self, learning_rate=0.01, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs
-    ):
+    def __init__(self, learning_rate=0.01, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         owner = type(self).__name__
         self.initial_accumulator_value = _checks.positive_number(

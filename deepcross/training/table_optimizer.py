@@ -44,7 +44,9 @@ class TableOptimizer:
         ):
             learning_rate = _checks.positive_number(learning_rate, "learning_rate", owner)
         self.learning_rate = learning_rate
-        self.clipnorm = None if clipnorm is None else _checks.positive_number(clipnorm, "clipnorm", owner)
+        self.clipnorm = (
+            None if clipnorm is None else _checks.positive_number(clipnorm, "clipnorm", owner)
+        )
         self.clipvalue = (
             None if clipvalue is None else _checks.positive_number(clipvalue, "clipvalue", owner)
         )

@@ -24,9 +24,7 @@ def train_step(model, tables, data):
     loss.backward()
     weights = model.trainable_weights[:]
     grads = [v.value.grad for v in weights]
-    table_grads = [
-        torch.zeros_like(v) if v.grad is None else v.grad for v in table_values
-    ]
+    table_grads = [torch.zeros_like(v) if v.grad is None else v.grad for v in table_values]
     with torch.no_grad():
         finite = None
         if sparse_step.is_loss_scaled(optimizer):

@@ -208,3 +208,40 @@ def test_read_samples_repeated_column_in_header(tmp_path):
     path.write_text("\n".join(line + ",x" for line in lines).replace(",x", ",label", 1) + "\n")
     with pytest.raises(ValueError, match=re.escape(f"{path} has column 'label' twice")):
         datasets.read_samples(path)
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [("movieId", "99999999999999999999"), ("userRatedMovie2", "-9223372036854775809")],
+)
+def test_an_id_past_int64_is_a_bad_row_naming_line_column_and_value(tmp_path, column, text):
+    # 0.2 read 99999999999999999999 as -9223372036854775808, silently.
+    lines = sample_lines(3)
+    header = lines[0].split(",")
+    fields = lines[2].split(",")
+    fields[header.index(column)] = text
+    lines[2] = ",".join(fields)
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    expected = f"line 3, column '{column}': '{text}', an integer past int64's range"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        datasets.read_samples(path)
+    skipped = datasets.read_samples(path, on_bad_rows="skip")
+    assert len(skipped) == 2 and skipped.attrs["bad_rows"] == [(3, column, text)]
+
+
+def test_ids_up_to_int64s_limits_keep_every_digit(tmp_path):
+    # Past 2**53 a float64 rounds: 9007199254740993 must not read as 9007199254740992.
+    lines = sample_lines(3)
+    header = lines[0].split(",")
+    fields = lines[1].split(",")
+    fields[header.index("userId")] = "9007199254740993"
+    fields[header.index("movieId")] = "9223372036854775807"
+    fields[header.index("userRatedMovie1")] = "-9223372036854775808"
+    lines[1] = ",".join(fields)
+    path = tmp_path / "ids.csv"
+    path.write_text("\n".join(lines) + "\n")
+    first = datasets.read_samples(path).iloc[0]
+    assert first["userId"] == 9007199254740993
+    assert first["movieId"] == 9223372036854775807
+    assert first["userRatedMovie1"] == "-9223372036854775808"

@@ -77,3 +77,19 @@ def test_example_on_ready_made_sample_files(example, tmp_path, capsys):
     assert result["model"] == "deep_crossing"
     printed = capsys.readouterr().out
     assert printed.count("Predicted good rating: ") == 12
+
+
+def test_early_stopping_says_where_it_stopped_and_which_epoch_it_kept(example):
+    history = {"loss": [0.6, 0.5, 0.4, 0.3], "val_auc": [0.70, 0.74, 0.73, 0.72]}
+    note = example.stopping_note(history)
+    assert note == "Early stopping: stopped at epoch 4, kept epoch 2 (best val_auc 0.7400)"
+
+
+def test_split_help_says_what_the_time_split_does(example, capsys):
+    with pytest.raises(SystemExit):
+        example.parse_args(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "the latest 20% of all ratings in time (one cut-off timestamp for every user)" in help_text
+    )
+    assert "each user's latest" not in help_text

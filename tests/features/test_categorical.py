@@ -26,7 +26,7 @@ def test_integers_integral_floats_and_strings_are_one_key():
 
 
 def test_unseen_values_spread_over_oov_slots_never_onto_known_rows():
-    feature = dc.Categorical("c", vocabulary=["a", "b"], num_oov=4)
+    feature = dc.Categorical("c", vocabulary=["a", "b"], num_oov_indices=4)
     unseen = np.array([f"u{i}" for i in range(200)], object)
     out = rows(feature, {"c": unseen})[0][:, 0]
     assert set(out) <= {0, 1, 2, 3}
@@ -83,7 +83,7 @@ def test_learned_vocabulary_empty_after_min_count_is_an_error():
         ({"combiner": "max"}, "combiner=.max."),
         ({"dim": 0}, "dim=0"),
         ({"dim": "big"}, "dim='big'"),
-        ({"num_oov": 0}, "num_oov=0"),
+        ({"num_oov_indices": 0}, "num_oov_indices=0"),
         ({"min_count": -1}, "min_count=-1"),
         ({"max_tokens": 0}, "max_tokens=0"),
         ({"columns": "g1"}, "columns='g1'"),
@@ -111,7 +111,7 @@ def test_config_round_trip():
         dim=5,
         combiner="sqrtn",
         table="genres",
-        num_oov=2,
+        num_oov_indices=2,
     )
     again = dc.Categorical.from_config(feature.get_config())
     assert again == feature and again.table == dc.Table("genres", dim=5)
@@ -142,8 +142,8 @@ def spec_of_odd_ids(vocabulary=None):
     return dc.FeatureSpec(
         [
             dc.Categorical("one", columns=["a"], vocabulary=vocabulary),
-            dc.Categorical("many", columns=["a", "b", "c", "d"], num_oov=3, min_count=2),
-            dc.IntegerIdentity("slot", columns=["b", "c"], num_buckets=30),
+            dc.Categorical("many", columns=["a", "b", "c", "d"], num_oov_indices=3, min_count=2),
+            dc.IntegerIdentity("slot", columns=["b", "c"], num_tokens=30),
             dc.Hashed("hashed", columns=["a", "c"], num_bins=17),
         ]
     )
@@ -187,7 +187,7 @@ def test_arrow_text_columns_and_files_agree_with_object_columns(tmp_path, seed):
     def make():
         return dc.FeatureSpec(
             [
-                dc.Categorical("ab", columns=["a", "b"], num_oov=2),
+                dc.Categorical("ab", columns=["a", "b"], num_oov_indices=2),
                 dc.Categorical("one", columns=["a"], vocabulary=["7", "Action", "x"]),
                 dc.Categorical("id"),
             ]
@@ -203,3 +203,12 @@ def test_arrow_text_columns_and_files_agree_with_object_columns(tmp_path, seed):
     assert counts == want_counts
     for name, array in want_arrays.items():
         np.testing.assert_array_equal(arrays[name], array)
+
+
+def test_0_2s_name_num_oov_still_works_with_a_warning_naming_num_oov_indices():
+    with pytest.warns(DeprecationWarning, match="'c': num_oov is now called num_oov_indices"):
+        old = dc.Categorical("c", vocabulary=["a"], num_oov=3)
+    assert old == dc.Categorical("c", vocabulary=["a"], num_oov_indices=3)
+    assert "num_oov" not in old.get_config()
+    with pytest.raises(ValueError, match="num_oov is the old name of num_oov_indices"):
+        dc.Categorical("c", num_oov=3, num_oov_indices=2)

@@ -1,4 +1,6 @@
 import json
+import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -249,3 +251,41 @@ def test_a_list_read_as_one_value_is_warned_of():
     data = {"genres": ["a|b", "c"], "tags": ["new|kids", "old"]}
     with pytest.warns(UserWarning, match=r"'tags' learned 1 values that contain '\|'.*'genres'"):
         spec.adapt(data)
+
+
+def test_adapt_checks_arrow_text_columns_without_making_numpy_objects(monkeypatch):
+    # Arrow text is counted from its dictionary encoding; 0.2's adapt made every cell a numpy
+    # str object first, only to check that the column was there.
+    import pandas as pd
+
+    from deepcross.features import raw_data
+
+    def made(self):
+        raise AssertionError("adapt made numpy objects of an Arrow text column")
+
+    monkeypatch.setattr(raw_data.ArrowText, "__call__", made)
+    frame = pd.DataFrame({"genre": pd.array(["a", "b", None, "a"] * 10, dtype="string[pyarrow]")})
+    spec = dc.FeatureSpec(
+        [dc.Categorical("genre"), dc.Hashed("genre2", columns=["genre"], num_bins=5)]
+    )
+    spec.adapt(frame)
+    assert spec.learned["genre"] == ["a", "b"]
+
+
+SPEC_0_2 = pathlib.Path(__file__).with_name("spec_0_2.json")  # written by deepcross 0.2
+
+
+def test_a_0_2_config_loads_with_its_meaning_kept():
+    saved = json.loads(SPEC_0_2.read_text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a saved model loads without deprecation warnings
+        spec = dc.FeatureSpec.from_config(saved["config"])
+    assert spec["slot"].num_tokens == 5 and spec["genre"].num_oov_indices == 2
+    # 0.2's Numeric default was 0.0, and its None refused a missing value.
+    assert spec["rating"].default == 0.0 and spec["strict"].default == "error"
+    arrays = spec.transform(saved["request"], packed=False)
+    assert {name: array.tolist() for name, array in arrays.items()} == saved["arrays"]
+    with pytest.raises(ValueError, match="'strict'.*row 1"):
+        spec.transform({**saved["request"], "strict": [1.0, None, 3.0, 4.0]})
+    again = dc.FeatureSpec.from_config(spec.get_config())
+    assert again == spec and again.get_config()["version"] == 3

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import deepcross as dc
-from deepcross.features.categorical_feature import HASH_KEY
-from deepcross.features.categorical_feature import HASH_KEY_TEXT
-from deepcross.features.categorical_feature import hash_rows
+from deepcross.features.hashing import HASH_KEY
+from deepcross.features.hashing import HASH_KEY_TEXT
+from deepcross.features.hashing import hash_rows
 from tests.conftest import encode
 
 

@@ -63,7 +63,7 @@ def full_spec():
                 separator="|",
                 table=dc.Table("tags", dim=2),
             ),
-            dc.IntegerIdentity("slot", num_buckets=400, dim=2),
+            dc.IntegerIdentity("slot", num_tokens=400, dim=2),
             dc.Hashed("city", num_bins=50, dim=2),
             dc.Crossed("cityXslot", columns=["city", "slot"], num_bins=64, dim=2),
             dc.Numeric("rating", scaling="standardize"),
@@ -159,15 +159,15 @@ def test_non_finite_numbers_are_missing_never_learned():
     assert x.ravel().tolist() == [0.0, 0.0, 0.0, 2.0]
     assert counts["nonfinite"] == 3
     with pytest.raises(ValueError, match="'y': row 1 holds inf, a non-finite value"):
-        encode(dc.Numeric("y", default=None), {"y": [1.0, np.inf]})
+        encode(dc.Numeric("y", default="error"), {"y": [1.0, np.inf]})
 
 
-def test_scores_for_inf_equal_the_scores_for_the_default(trained):
+def test_scores_for_inf_equal_the_scores_for_a_missing_value(trained):
     spec, model = trained
     frame = clean_frame(3, seed=7)
     odd, default = frame.copy(), frame.copy()
     odd["rating"] = [np.inf, -np.inf, 1e300]
-    default["rating"] = 0.0
+    default["rating"] = None
     np.testing.assert_allclose(
         model.predict_raw(odd, verbose=0), model.predict_raw(default, verbose=0)
     )
@@ -188,7 +188,7 @@ def test_ids_in_any_spelling_are_one_key():
 def test_huge_ids_never_collide_with_small_ones():
     spec = dc.FeatureSpec([dc.Categorical("id")]).adapt({"id": [1, 2**64 + 1, 2**63]})
     assert sorted(spec.learned["id"]) == sorted(["1", str(2**64 + 1), str(2**63)])
-    slot = dc.IntegerIdentity("slot", num_buckets=10)
+    slot = dc.IntegerIdentity("slot", num_tokens=10)
     assert encode(slot, {"slot": np.array([2**64 + 1, 3.0, -(2**70)], object)})[
         0
     ].ravel().tolist() == [0, 4, 0]

@@ -103,9 +103,7 @@ def test_saved_model_keeps_vectors_out_of_its_config_and_loads_them(tmp_path, fr
     assert table_of(loaded).trainable is False
     # The loaded spec starts a new model from the same vectors.
     again = dc.models.EmbeddingMLP(loaded.spec, hidden_units=8)
-    np.testing.assert_array_equal(
-        again.embedding_table("movie").loc["7"], np.float32(vectors[7])
-    )
+    np.testing.assert_array_equal(again.embedding_table("movie").loc["7"], np.float32(vectors[7]))
 
 
 @pytest.mark.parametrize(
@@ -138,7 +136,10 @@ def test_integer_identity_and_hashed_keys():
     ids = dc.Table("ids", vectors={0: [1.0], 4: [2.0], 9: [3.0]})
     bins = dc.Table("bins", vectors={"2": [5.0]})
     spec = dc.FeatureSpec(
-        [dc.IntegerIdentity("slot", num_buckets=5, table=ids), dc.Hashed("city", num_bins=8, table=bins)]
+        [
+            dc.IntegerIdentity("slot", num_buckets=5, table=ids),
+            dc.Hashed("city", num_bins=8, table=bins),
+        ]
     )
     stack = dc.layers.EmbeddingStack(spec)
     stack.build()

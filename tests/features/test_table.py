@@ -66,4 +66,4 @@ def test_features_sharing_a_table_must_map_values_alike():
 def test_auto_dim_resolves_from_rows():
     spec = dc.FeatureSpec([dc.Hashed("h", num_bins=10_000)])
     assert spec.embedding_dim("h") == 64
-    assert dc.FeatureSpec([dc.IntegerIdentity("i", num_buckets=3)]).embedding_dim("i") == 3
+    assert dc.FeatureSpec([dc.IntegerIdentity("i", num_tokens=3)]).embedding_dim("i") == 3

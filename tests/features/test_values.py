@@ -145,6 +145,17 @@ def test_column_names_feature_column_and_present_columns():
 # --- to_keys ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("cells", [["a", 7, None], ("a", 7, None)])
+def test_to_keys_takes_a_list_or_tuple_of_cells(cells):
+    # 0.2's `as_array` called `values.object_array` on its parameter `values` (shadowing the
+    # module): AttributeError: 'list' object has no attribute 'object_array'.
+    from deepcross.features import values
+
+    keys, missing = values.to_keys(cells, "f")
+    assert keys.tolist() == ["a", "7", ""] and missing.tolist() == [False, False, True]
+    assert values.to_float(list(cells[1:]), "f")[0][0] == 7.0
+
+
 @pytest.mark.parametrize(
     "dtype", ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 )

@@ -231,3 +231,15 @@ def test_features_must_name_features_of_the_spec(features, message):
     spec = tiny_spec().adapt(TINY)
     with pytest.raises(ValueError, match=message):
         dc.layers.EmbeddingStack(spec, features=features)
+
+
+def test_a_layer_config_written_by_0_2_loads():
+    import json
+    import pathlib
+
+    saved = json.loads((pathlib.Path(__file__).parents[1] / "features/spec_0_2.json").read_text())
+    stack = dc.layers.EmbeddingStack.from_config({"spec": saved["config"], "name": "stack"})
+    assert stack.spec["slot"].num_tokens == 5
+    out = ops.convert_to_numpy(stack(stack.spec.transform(saved["request"])))
+    assert out.shape == (4, stack.compute_output_shape({"int32": (4, 5)})[1])
+    assert np.isfinite(out).all()

@@ -97,3 +97,23 @@ class MLPLayerTest(testing.TestCase):
             expected_num_seed_generators=2,
             expected_num_losses=0,
         )
+
+
+@pytest.mark.parametrize("rate", [0.25, 0.5])
+def test_dropout_in_training_drops_that_fraction_after_each_layer_and_scales_the_rest(rate):
+    # Identity kernels, no bias, linear activation: the output is the input with each hidden
+    # layer's dropout applied, so a unit is 0 or scaled by 1 / (1 - rate) once per layer.
+    width, rows = 100, 400
+    mlp = dc.layers.MLP(
+        [width, width], activation="linear", dropout=rate, kernel_initializer="identity"
+    )
+    mlp.build((None, width))
+    mlp.set_weights([np.eye(width, dtype="float32"), np.zeros(width, "float32")] * 2)
+    x = np.ones((rows, width), "float32")
+    np.testing.assert_array_equal(ops.convert_to_numpy(mlp(x)), x)  # inference: untouched
+    keras.utils.set_random_seed(7)
+    out = ops.convert_to_numpy(mlp(x, training=True))
+    kept = out != 0
+    np.testing.assert_allclose(out[kept], 1.0 / (1.0 - rate) ** 2, rtol=1e-6)
+    # Two layers each keep 1 - rate; 40,000 units put the kept fraction within 0.02 of it.
+    assert abs(kept.mean() - (1.0 - rate) ** 2) < 0.02

@@ -119,3 +119,20 @@ class ResidualUnitLayerTest(testing.TestCase):
             expected_num_seed_generators=1,
             expected_num_losses=0,
         )
+
+
+@pytest.mark.parametrize("rate", [0.25, 0.5])
+def test_dropout_in_training_drops_that_fraction_of_h_and_scales_the_rest(rate):
+    # Identity kernels, no bias, input 1: h = relu(1) = 1, dropped to 0 or 1 / (1 - rate),
+    # so the output relu(1 + dropout(h)) is 1 or 1 + 1 / (1 - rate).
+    width, rows = 100, 400
+    unit = dc.layers.ResidualUnit(width, dropout=rate)
+    unit.build((None, width))
+    unit.set_weights([np.eye(width, dtype="float32"), np.zeros(width, "float32")] * 2)
+    x = np.ones((rows, width), "float32")
+    np.testing.assert_array_equal(ops.convert_to_numpy(unit(x)), 2 * x)  # inference
+    keras.utils.set_random_seed(7)
+    out = ops.convert_to_numpy(unit(x, training=True))
+    kept = out != 1.0
+    np.testing.assert_allclose(out[kept], 1.0 + 1.0 / (1.0 - rate), rtol=1e-6)
+    assert abs(kept.mean() - (1.0 - rate)) < 0.02

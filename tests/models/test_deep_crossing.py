@@ -98,3 +98,27 @@ def test_subclass_end_to_end(tmp_path, spec, frame):
     np.testing.assert_array_equal(
         loaded.predict_raw(raw, verbose=0), model.predict_raw(raw, verbose=0)
     )
+
+
+@keras.saving.register_keras_serializable(package="deepcross_tests")
+class DeepCrossing01(dc.models.DeepCrossing):
+    """An override as deepcross 0.1 documented it: no `dtype` argument."""
+
+    def make_residual_unit(self, units, dropout, normalization, name):
+        return GatedResidualUnit(units, dropout=dropout, normalization=normalization, name=name)
+
+
+def test_a_0_1_make_residual_unit_override_still_trains(spec, frame):
+    model = DeepCrossing01(spec, residual_units=(8,))
+    assert isinstance(model.get_layer("residual_unit_1"), GatedResidualUnit)
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    arrays, labels = spec.transform(frame), frame["label"].to_numpy()
+    before = model.evaluate(arrays, labels, verbose=0)
+    model.fit(arrays, labels, batch_size=64, epochs=3, verbose=0)
+    assert model.evaluate(arrays, labels, verbose=0) < before
+
+
+def test_a_0_1_override_under_mixed_precision_says_what_changed(spec):
+    with pytest.raises(TypeError, match=r"make_residual_unit takes no `dtype` argument.*"
+                       r"dtype='mixed_bfloat16'.*add `dtype=None`"):  # fmt: skip
+        DeepCrossing01(spec, residual_units=(8,), dtype="mixed_bfloat16")

@@ -124,3 +124,28 @@ def test_fitting_a_feature_dataset_says_nothing_about_its_passes(spec, frame):
         warnings.simplefilter("always")
         model.fit(dataset, epochs=2, steps_per_epoch=3, verbose=0)
     assert any("ran out of data" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda s: dc.models.EmbeddingMLP(s, head="regression"),
+         r"EmbeddingMLP\(\) got an unexpected keyword argument 'head'; head= was renamed task="),
+        (lambda s: dc.models.EmbeddingMLP(s, hiden_units=(4,)),
+         r"'hiden_units'; did you mean hidden_units=\?"),
+        (lambda s: dc.models.DeepCrossing(s, residual_unit=(4,)),
+         r"DeepCrossing\(\) .* 'residual_unit'; did you mean residual_units=\?"),
+        (lambda s: dc.models.RankingModel(s, [], dropuot=0.1), r"'dropuot' \(it takes "),
+        (lambda s: dc.models.WideDeep(s, wide=["movieId"], deep_units=(4,)), r"'deep_units'"),
+    ],
+)  # fmt: skip
+def test_an_unknown_constructor_keyword_is_an_error_that_names_it(spec, make, message):
+    with pytest.raises(TypeError, match=message):
+        make(spec)
+
+
+def test_keras_model_keywords_still_pass(spec):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(4,), name="ranker", trainable=False)
+    assert model.name == "ranker" and not model.trainable
+    again = dc.models.EmbeddingMLP.from_config(model.get_config())
+    assert again.name == "ranker" and not again.trainable

@@ -96,8 +96,16 @@ def test_multiclass_wide_part_has_one_weight_per_class(wide_data, frame):
         ({"wide": ["nope"]}, r"unknown: \['nope'\]"),
         ({"wide": ["movieXgenre"], "deep": ["movieId"]}, r"in neither part"),
         (
-            {"wide": ["movieId", "movieGenre", "userGenre", "movieXgenre", "ratingCount",
-                      "avgRating"]},
+            {
+                "wide": [
+                    "movieId",
+                    "movieGenre",
+                    "userGenre",
+                    "movieXgenre",
+                    "ratingCount",
+                    "avgRating",
+                ]
+            },
             "leaves the deep part none",
         ),  # fmt: skip
         ({"wide": ["movieXgenre"], "wide_regularizer": "nope"}, "wide_regularizer='nope'"),

@@ -196,3 +196,42 @@ def test_loading_without_import_deepcross_fails_short(tmp_path, model):
     assert kind == "TypeError" and int(length) < 5_000, result.stdout[:500]
     assert "make sure they are all imported" in message
     assert "'module': 'deepcross.models.embedding_mlp'" in message
+
+
+def tampered(path, out, asset):
+    """A copy of the `.keras` file at `path` whose config names vocabulary `asset` instead."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "config.json":
+                data = data.replace(b'"learned_movieId.json"', json.dumps(asset).encode())
+            target.writestr(item, data)
+    return out
+
+
+@pytest.mark.parametrize("safe_mode", [True, False])
+@pytest.mark.parametrize(
+    "asset", ["../../../../tmp/x.json", "OUTSIDE", "assets/../learned_movieId.json", "x.txt"]
+)
+def test_an_asset_name_that_is_not_a_plain_file_name_is_refused(tmp_path, model, asset, safe_mode):
+    path = tmp_path / "model.keras"
+    model.save(path)
+    # A file outside the archive, with keys enough to pass for the vocabulary: 0.2 loaded it.
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps([str(i) for i in range(NUM_MOVIES)]))
+    asset = str(outside) if asset == "OUTSIDE" else asset
+    bad = tampered(path, tmp_path / "tampered.keras", asset)
+    with pytest.raises(ValueError, match="must be a file name deepcross writes") as error:
+        keras.saving.load_model(bad, safe_mode=safe_mode)
+    assert repr(asset) in str(error.value)
+
+
+def test_an_asset_name_is_checked_where_it_is_made():
+    with pytest.raises(ValueError, match=r"received '\.\./x\.json'"):
+        dc.features.FeatureSpec.from_config(
+            {
+                "features": [{"class_name": "deepcross>Categorical", "config": {"name": "a"}}],
+                "tables": {},
+                "learned": {"a": {"asset": "../x.json", "size": 3}},
+            }
+        )

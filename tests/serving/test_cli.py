@@ -1,6 +1,7 @@
 """`deepcross predict`: scores files in chunks, keeps ids, reports every row it leaves out."""
 
 import csv
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -122,6 +123,8 @@ def test_quoted_newlines_keep_line_numbers_right(tmp_path, model_path, capsys):
     out = tmp_path / "scores.csv"
     assert run("--model", model_path, "--input", tmp_path / "rows.csv", "--output", out) == 1
     assert "line 5: Feature 'avgRating'" in capsys.readouterr().err
+    # Without --id-column each score says which input line it is: no gap to misread.
+    assert [row[0] for row in read_csv(out)] == ["line", "2", "3", "6"]
 
 
 def test_many_bad_rows_are_summarized_on_stderr(tmp_path, model_path, capsys):
@@ -134,7 +137,7 @@ def test_many_bad_rows_are_summarized_on_stderr(tmp_path, model_path, capsys):
     assert "40 rows could not be scored" in err
     assert err.count("holds 'n/a'") == cli.SHOWN_ERRORS
     assert "... and 20 more: pass --errors PATH" in err
-    assert read_csv(out) == [["score"]]
+    assert read_csv(out) == [["line", "score"]]
 
 
 def test_usage_errors_say_what_is_wrong(tmp_path, model_path, capsys):
@@ -154,7 +157,7 @@ def test_usage_errors_say_what_is_wrong(tmp_path, model_path, capsys):
         assert message in capsys.readouterr().err
     (tmp_path / "header.csv").write_text(source.read_text().split("\n")[0] + "\n")
     assert run("--model", model_path, "--output", out, "--input", tmp_path / "header.csv") == 0
-    assert read_csv(out) == [["score"]]
+    assert read_csv(out) == [["line", "score"]]
     with pytest.raises(SystemExit):
         run("--model", model_path, "--input", source, "--output", out, "--chunk-size", 0)
 
@@ -166,7 +169,8 @@ def test_several_outputs_get_a_column_each(tmp_path, spec):
     out = tmp_path / "scores.csv"
     assert run("--model", path, "--input", tmp_path / "rows.csv", "--output", out) == 0
     table = read_csv(out)
-    assert table[0] == ["score_0", "score_1", "score_2"] and len(table) == 6
+    assert table[0] == ["line", "score_0", "score_1", "score_2"] and len(table) == 6
+    table = [row[1:] for row in table]
     np.testing.assert_allclose([sum(map(float, r)) for r in table[1:]], 1.0, rtol=1e-5)
 
 
@@ -223,3 +227,24 @@ def test_a_bad_header_leaves_no_output_file(tmp_path, model_path, capsys):
     assert run("--model", model_path, "--input", tmp_path / "rows.csv", "--output", out) == 2
     assert "deepcross predict: error:" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_loading_the_model_prints_no_tensorflow_start_up_lines(tmp_path, model_path):
+    # Under JAX (or PyTorch) loading a .keras file imports TensorFlow where installed, which
+    # wrote its oneDNN and CUDA lines to stderr, TF_CPP_MIN_LOG_LEVEL or not.
+    write_rows(tmp_path / "rows.csv", n=5)
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    backend = "jax" if importlib.util.find_spec("jax") else keras.backend.backend()
+    result = subprocess.run(
+        [sys.executable, "-m", "deepcross.serving.cli", "predict", "--model", str(model_path),
+         "--input", "rows.csv", "--output", "scores.csv"],
+        cwd=tmp_path,
+        env=dict(env, PYTHONPATH=str(ROOT), KERAS_BACKEND=backend),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("deepcross predict: ") for line in lines), lines

@@ -35,10 +35,10 @@ def rng():
     return np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("num_oov", [1, 4])
-def test_categorical_learned_vocabulary(rng, num_oov):
+@pytest.mark.parametrize("num_oov_indices", [1, 4])
+def test_categorical_learned_vocabulary(rng, num_oov_indices):
     train = {"movieId": odd_values.texts(rng, 600)}
-    feature = dc.Categorical("movieId", num_oov=num_oov, dim=4)
+    feature = dc.Categorical("movieId", num_oov_indices=num_oov_indices, dim=4)
     assert_same(feature, {"movieId": odd_values.texts(rng, 2000)}, train)
 
 
@@ -49,7 +49,7 @@ def test_categorical_given_vocabulary_of_numbers_and_words(rng):
 
 
 def test_categorical_of_numbers_declared_int64_or_float(rng):
-    feature = dc.Categorical("movieId", vocabulary=[1, 2, 349], num_oov=3, dim=4)
+    feature = dc.Categorical("movieId", vocabulary=[1, 2, 349], num_oov_indices=3, dim=4)
     assert_same(feature, {"movieId": rng.integers(-5, 400, 500)})
     assert_same(feature, {"movieId": odd_values.random_floats(rng, 300)})
 
@@ -69,7 +69,7 @@ def test_multi_valued_by_separator(rng, separator):
         separator,
         separator * 3,
     ]
-    feature = dc.Categorical("genres", separator=separator, max_values=3, num_oov=2, dim=4)
+    feature = dc.Categorical("genres", separator=separator, max_values=3, num_oov_indices=2, dim=4)
     assert_same(feature, {"genres": np.array(cells, object)})
 
 
@@ -81,7 +81,7 @@ def test_list_column_without_separator_or_of_numbers(rng):
 
 
 def test_integer_identity_from_ids_and_from_text(rng):
-    feature = dc.IntegerIdentity("slot", num_buckets=5, dim=4)
+    feature = dc.IntegerIdentity("slot", num_tokens=5, dim=4)
     assert_same(feature, {"slot": rng.integers(-3, 9, 500)})
     assert_same(feature, {"slot": np.array([2**63 - 1, -(2**63), 0, 4, 5], np.int64)})
     ids = np.array(["0", " 4 ", "4.0", "+3", "007", "5", "-1", "2.5", "", "abc", "9" * 25], object)
@@ -105,9 +105,10 @@ def test_crossed(rng):
     assert_same(feature, request)
 
 
+@pytest.mark.parametrize("default", [-1.5, None])
 @pytest.mark.parametrize("scaling", [None, "standardize", "minmax", "log1p"])
-def test_numeric_from_floats_ints_and_text(rng, scaling):
-    feature = dc.Numeric("price", scaling=scaling, default=-1.5)
+def test_numeric_from_floats_ints_and_text(rng, scaling, default):
+    feature = dc.Numeric("price", scaling=scaling, default=default)
     floats = odd_values.random_floats(rng, 500)
     floats[np.abs(floats) < 1.2e-38] = 0.25  # float32 subnormals: see tf_values
     assert_same(feature, {"price": floats}, train={"price": floats[np.isfinite(floats)]})
@@ -118,11 +119,21 @@ def test_numeric_from_floats_ints_and_text(rng, scaling):
     assert_same(feature, {"price": np.array(texts, object)}, train={"price": [0, 1]})
 
 
-def test_numeric_without_default_refuses_a_missing_value():
-    feature = dc.Numeric("price", default=None)
+def test_numeric_with_default_error_refuses_a_missing_value():
+    feature = dc.Numeric("price", default="error")
     assert_same(feature, {"price": np.array([1.5, 2.0], np.float32)})
-    with pytest.raises(tf.errors.InvalidArgumentError, match="'price' declares no default"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="'price' declares default='error'"):
         feature.encode_tf({"price": tf.constant([1.5, np.nan])}, None)
+
+
+def test_bucketized_infinities_go_where_tensorflows_bucketize_puts_them():
+    # The op under tf.feature_column.bucketized_column: -inf in the first bucket, +inf last.
+    boundaries = [1.0, 2.0, 3.0]
+    cells = np.array([-np.inf, 0.5, 2.0, 2.5, np.inf], np.float32)
+    expected = tf.raw_ops.Bucketize(input=cells, boundaries=boundaries).numpy()
+    feature = dc.Bucketized("x", boundaries=boundaries, dim=2)
+    got, numpy = encode_both(feature, {"x": cells})
+    assert numpy[:, 0].tolist() == got[:, 0].tolist() == expected.tolist() == [0, 0, 2, 2, 3]
 
 
 @pytest.mark.parametrize("default", [None, 1995.0])

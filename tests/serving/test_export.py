@@ -1,5 +1,6 @@
 """`model.export` writes a SavedModel that scores raw values as `predict_raw` does."""
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -88,12 +89,12 @@ def every_kind():
         [
             dc.Categorical("movieId", table=movie),
             dc.Categorical("lastMovieId", table=movie),
-            dc.Categorical("userId", num_oov=3, dim=4),
+            dc.Categorical("userId", num_oov_indices=3, dim=4),
             dc.Categorical("genres", separator="|", max_values=3, vocabulary=GENRES, table=genre),
             dc.Categorical(
                 "userGenre", columns=["userGenre1", "userGenre2"], vocabulary=GENRES, table=genre
             ),
-            dc.IntegerIdentity("slot", num_buckets=5, dim=2),
+            dc.IntegerIdentity("slot", num_tokens=5, dim=2),
             dc.Hashed("city", num_bins=8, dim=2),
             dc.Crossed("countryCity", columns=["country", "city"], num_bins=16, dim=2),
             dc.Bucketized("year", boundaries=years, dim=2),
@@ -352,3 +353,38 @@ def test_wide_deep_and_dcn_serve_raw_values(make_model, tmp_path):
     expected = model.predict_raw(request, verbose=0)
     assert np.isfinite(expected).all() and np.ptp(expected) > 0.01
     np.testing.assert_allclose(np.array(served["score"]), expected, atol=1e-5, rtol=0)
+
+
+QUIET_EXPORT = """
+import sys
+import keras
+import deepcross as dc
+
+model = keras.saving.load_model(sys.argv[1], compile=False)
+print("--- exporting", flush=True)
+print("--- exporting", file=sys.stderr, flush=True)
+model.export(sys.argv[2])
+"""
+
+
+def test_export_says_one_line_and_no_native_start_up_lines(tmp_path):
+    # JAX converts through jax2tf, whose CUDA probe wrote to stderr, and Keras listed every
+    # signature with its captures (about 30 lines).
+    backend = "jax" if importlib.util.find_spec("jax") else "tensorflow"
+    frame, label = raw_frame()
+    spec = dc.FeatureSpec([dc.Categorical("userId", dim=2), dc.Numeric("price")]).adapt(frame)
+    dc.models.EmbeddingMLP(spec, hidden_units=4).save(tmp_path / "model.keras")
+    env = {name: value for name, value in ENV.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-c", QUIET_EXPORT, str(tmp_path / "model.keras"), str(tmp_path / "m")],
+        env=dict(env, KERAS_BACKEND=backend),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout.split("--- exporting\n", 1)[1].splitlines()
+    assert out == [f"Saved a SavedModel to {tmp_path / 'm'}: serving_default takes userId "
+                   "(string), price (float32); returns score"]  # fmt: skip
+    assert result.stderr.split("--- exporting\n", 1)[1] == ""

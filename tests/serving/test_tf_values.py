@@ -5,7 +5,7 @@ import pytest
 
 from deepcross.features import tf_values
 from deepcross.features import values
-from deepcross.features.categorical_feature import hash_rows
+from deepcross.features.hashing import hash_rows
 from tests.serving import odd_values
 
 tf = pytest.importorskip("tensorflow")
