@@ -137,7 +137,7 @@ def test_integer_identity_and_hashed_keys():
     bins = dc.Table("bins", vectors={"2": [5.0]})
     spec = dc.FeatureSpec(
         [
-            dc.IntegerIdentity("slot", num_buckets=5, table=ids),
+            dc.IntegerIdentity("slot", num_tokens=5, table=ids),
             dc.Hashed("city", num_bins=8, table=bins),
         ]
     )

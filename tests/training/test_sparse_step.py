@@ -119,7 +119,7 @@ def test_adagrad_and_lazy_adam_equal_keras_dense_on_rows_touched_every_step(
 
 
 def test_a_repeated_row_gets_its_summed_gradient_once():
-    spec = dc.FeatureSpec([dc.IntegerIdentity("slot", columns=["a", "b"], num_buckets=3,
+    spec = dc.FeatureSpec([dc.IntegerIdentity("slot", columns=["a", "b"], num_tokens=3,
                                               dim=1, combiner="sum")])  # fmt: skip
     model = dc.models.RankingModel(spec, [], task="regression")
     table = tables(model)["slot"]
