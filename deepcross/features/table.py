@@ -40,8 +40,10 @@ class Table:
         embeddings_initializer: str, config or initializer. Initial vectors. Each table's
             layer gets its own clone. Defaults to `"uniform"` (Keras `Embedding`'s default).
         embeddings_regularizer: str, config, regularizer or None. For example `"l2"` or
-            `keras.regularizers.L2(1e-6)`: the first knob CTR practitioners tune. Defaults
-            to None.
+            `keras.regularizers.L2(1e-6)`: the first knob CTR practitioners tune. In
+            row-sparse training (the default, `RankingModel.compile`) it applies to the rows
+            each step touches, each once, as sparse trainers do; with
+            `table_optimizer=None`, to the whole table every step. Defaults to None.
         vectors: mapping, pair, DataFrame or None. Pretrained vectors to start from, keyed
             by value: `{key: vector}`, `(keys, matrix)` or a DataFrame indexed by key (what
             `model.embedding_table(name)` returns, so one model's vectors can start
