@@ -6,12 +6,13 @@ from keras import ops
 
 from deepcross import _checks
 from deepcross.features import FeatureSpec
+from deepcross.layers.spec_layer import SpecLayer
 
 OUTPUT_MODES = ("concat", "dict")
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
-class EmbeddingStack(keras.layers.Layer):
+class EmbeddingStack(SpecLayer):
     """Embeds every feature of a `FeatureSpec` and stacks the results into one vector.
 
     Deep Crossing's second and third stages. Each `Table` of the spec becomes one
@@ -151,19 +152,3 @@ class EmbeddingStack(keras.layers.Layer):
         if self.features is not None:  # Left out when None: configs of older layers load.
             config["features"] = list(self.features)
         return config
-
-    def save_assets(self, dir_path):
-        """Writes the spec's long vocabularies, which the config only sizes, as asset files."""
-        self.spec.save_assets(dir_path)
-
-    def load_assets(self, dir_path):
-        """Reads the vocabularies back; Keras calls this after building from the config."""
-        self.spec.load_assets(dir_path)
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        spec = config.pop("spec")
-        if not isinstance(spec, FeatureSpec):
-            spec = FeatureSpec.from_config(spec)
-        return cls(spec, **config)

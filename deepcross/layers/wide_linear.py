@@ -5,12 +5,12 @@ import pandas as pd
 from keras import ops
 
 from deepcross import _checks
-from deepcross.features import FeatureSpec
-from deepcross.features import Table
+from deepcross.features import FeatureSpec, Table
+from deepcross.layers.spec_layer import SpecLayer
 
 
 @keras.saving.register_keras_serializable(package="deepcross")
-class WideLinear(keras.layers.Layer):
+class WideLinear(SpecLayer):
     """A linear model over some features of a `FeatureSpec`: the wide part of Wide&Deep.
 
     Wide&Deep (Cheng et al., 2016) adds to a deep tower's logit a linear model over sparse
@@ -194,19 +194,3 @@ class WideLinear(keras.layers.Layer):
             }
         )
         return config
-
-    def save_assets(self, dir_path):
-        """Writes the spec's long vocabularies, which the config only sizes, as asset files."""
-        self.spec.save_assets(dir_path)
-
-    def load_assets(self, dir_path):
-        """Reads the vocabularies back; Keras calls this after building from the config."""
-        self.spec.load_assets(dir_path)
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        spec = config.pop("spec")
-        if not isinstance(spec, FeatureSpec):
-            spec = FeatureSpec.from_config(spec)
-        return cls(spec, **config)
