@@ -284,9 +284,10 @@ def check_layout(spec, inputs):
         np.testing.assert_array_equal(inputs[key], by_hand)
 
 
-def hand_written_model(spec, name):
+def hand_written_model(spec, name, dropout=0.0):
     """What one writes by hand: slices of one int matrix looked up, means of multi-slot
-    features over their filled slots, numerics standardized as one matrix, then the tower."""
+    features over their filled slots, numerics standardized as one matrix, then the tower
+    (with `dropout` where deepcross's `MLP` and `ResidualUnit` put it)."""
     import keras
     import numpy as np
     from keras import ops
@@ -316,10 +317,12 @@ def hand_written_model(spec, name):
     if name == "embedding_mlp":
         for units in (128, 128):
             x = keras.layers.Dense(units, activation="relu")(x)
+            x = keras.layers.Dropout(dropout)(x) if dropout else x
     else:
         width = x.shape[-1]
         for units in (256, 256):
             hidden = keras.layers.Dense(units, activation="relu")(x)
+            hidden = keras.layers.Dropout(dropout)(hidden) if dropout else hidden
             x = keras.layers.Activation("relu")(x + keras.layers.Dense(width)(hidden))
     return keras.Model([ints_in, floats_in], keras.layers.Dense(1, activation="sigmoid")(x))
 
