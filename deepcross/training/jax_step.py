@@ -19,7 +19,7 @@ def train_step(model, tables, state, data):
     mapping = list(zip(optimizer.variables, optimizer_variables))
     with keras.StatelessScope(state_mapping=mapping):
         numbers = sparse_step.step_numbers(optimizer)
-    plans = sparse_step.plan(tables, x, lambda v: non_trainable[position[id(v)]])
+    plans = sparse_step.plan(tables, x, lambda v, rows: non_trainable[position[id(v)]][rows])
 
     def loss_fn(trainable, table_values):
         with sparse_step.gathered(plans, table_values):

@@ -128,14 +128,16 @@ def touched_rows(rows, present, table_rows):
     return unique, unique < table_rows
 
 
-def plan(tables, x, read):
+def plan(tables, x, gather):
     """Each table's touched rows for the model inputs `x`, and their gathered values.
 
     Args:
         tables: list of `SparseTable`.
         x: the model's inputs for the batch.
-        read: function of a variable returning its current value (the variable itself,
-            or its value in a JAX state).
+        gather: function `(variable, indices)` returning those rows of the variable's
+            current value, without reading the rest (its value in a JAX state; on
+            TensorFlow a sparse read, since a dense read of a variable that scatters
+            copies all of it).
 
     Returns:
         A list of `TablePlan`, one per table.
@@ -151,8 +153,8 @@ def plan(tables, x, read):
         rows = ops.concatenate([r for r, _ in looked_up], axis=0)
         present = ops.concatenate([p for _, p in looked_up], axis=0)
         unique, valid = touched_rows(rows, present, table.layer.input_dim)
-        gather = ops.where(valid, unique, 0)
-        values = [ops.take(read(v), gather, axis=0) for v in table.variables]
+        safe_rows = ops.where(valid, unique, 0)
+        values = [gather(v, safe_rows) for v in table.variables]
         plans.append(TablePlan(table, unique, valid, values))
     return plans
 

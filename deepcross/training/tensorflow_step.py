@@ -12,7 +12,10 @@ def train_step(model, tables, data):
     x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
     optimizer = model.optimizer
     numbers = sparse_step.step_numbers(optimizer)
-    plans = sparse_step.plan(tables, x, lambda v: v)
+    # tf.gather on the tf.Variable reads only those rows (ResourceGather). A dense read
+    # (Keras's ops.take converts the variable to a tensor) of a variable that is also
+    # scattered makes TensorFlow copy all of it, every step: a 1M-row table ran 6x slower.
+    plans = sparse_step.plan(tables, x, lambda v, rows: tf.gather(v.value, rows))
     table_values = [p.values[0] for p in plans]
     with tf.GradientTape() as tape:
         tape.watch(table_values)

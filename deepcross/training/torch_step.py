@@ -12,7 +12,7 @@ def train_step(model, tables, data):
     optimizer = model.optimizer
     with torch.no_grad():
         numbers = sparse_step.step_numbers(optimizer)
-        plans = sparse_step.plan(tables, x, lambda v: v.value)
+        plans = sparse_step.plan(tables, x, lambda v, rows: v.value[rows])
     table_values = [p.values[0].requires_grad_() for p in plans]
     with sparse_step.gathered(plans, table_values):
         y_pred = model(x, training=True)
