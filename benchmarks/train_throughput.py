@@ -62,6 +62,10 @@ def parse_args(argv=None):
         "--no-hand-written", action="store_true",
         help="time deepcross alone (for its streamed / in-memory ratios; halves the time)",
     )  # fmt: skip
+    parser.add_argument(
+        "--table-optimizer", default="auto", choices=["auto", "dense"],
+        help="deepcross's tables: row-sparse (auto, the default) or dense, as the hand-written",
+    )  # fmt: skip
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # folder of the prepared data
     return parser.parse_args(argv)
@@ -96,7 +100,15 @@ def main(argv=None):
         for backend in args.backends.split(","):
             out = folder / f"{backend}.json"
             command = [sys.executable, __file__, "--child", str(folder), "--json", str(out)]
-            for name in ("models", "sources", "batch_size", "epochs", "torch_threads"):
+            names = (
+                "models",
+                "sources",
+                "batch_size",
+                "epochs",
+                "torch_threads",
+                "table_optimizer",
+            )
+            for name in names:
                 if getattr(args, name) is not None:
                     command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
             command += ["--no-hand-written"] if args.no_hand_written else []
@@ -178,8 +190,10 @@ def child(args):
             runs.append((source, "deepcross", ours, data_ours))
             if not args.no_hand_written:
                 runs.append((source, "hand_written", theirs, data_theirs))
-        for _, _, model, _ in runs:
-            model.compile(optimizer="adam", loss="binary_crossentropy")
+        dense = {"table_optimizer": None} if args.table_optimizer == "dense" else {}
+        for _, who, model, _ in runs:
+            options = dense if who == "deepcross" else {}
+            model.compile(optimizer="adam", loss="binary_crossentropy", **options)
         times = {(source, who): [] for source, who, _, _ in runs}
         for repeat in range(args.epochs + 1):  # the first is the warm-up
             for source, who, model, data in runs:
