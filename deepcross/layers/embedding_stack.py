@@ -1,7 +1,6 @@
 """EmbeddingStack: the Embedding and Stacking stages of Deep Crossing."""
 
 import keras
-import pandas as pd
 from keras import ops
 
 from deepcross import _checks
@@ -120,23 +119,6 @@ class EmbeddingStack(SpecLayer):
     def table_features(self):
         """The features this layer looks up in its tables (row-sparse training reads them)."""
         return [f for f in self.stacked_features if f.table is not None]
-
-    def embedding_table(self, table):
-        """The learned vectors of embedding table `table`, one row per key.
-
-        Args:
-            table: str. A table name from `spec.tables`.
-
-        Returns:
-            A pandas DataFrame indexed by key: `"[OOV]"` (or `"[OOV1]"`, ...) for the
-            out-of-vocabulary rows, then the vocabulary's keys (ids for `IntegerIdentity`,
-            bin numbers for `Hashed` and `Crossed`, bucket ranges for `Bucketized`).
-        """
-        if table not in self.embeddings:
-            raise ValueError(f"No table named {table!r}; tables: {list(self.embeddings)}")
-        vectors = ops.convert_to_numpy(self.embeddings[table].embeddings)
-        keys = self.spec.row_keys(table)
-        return pd.DataFrame(vectors[: len(keys)], index=pd.Index(keys, name=table))
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0]

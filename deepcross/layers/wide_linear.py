@@ -1,7 +1,6 @@
 """WideLinear: the wide part of Wide&Deep, a linear model over chosen features."""
 
 import keras
-import pandas as pd
 from keras import ops
 
 from deepcross import _checks
@@ -159,21 +158,6 @@ class WideLinear(SpecLayer):
         if self.bias is not None:
             logits = logits + ops.cast(self.bias, self.compute_dtype)
         return logits
-
-    def embedding_table(self, table):
-        """The weights of table `table`, one row per key, as `EmbeddingStack.embedding_table`.
-
-        Args:
-            table: str. The name of a spec table that the layer's features use.
-
-        Returns:
-            A pandas DataFrame indexed by key, `units` columns.
-        """
-        if table not in self.embeddings:
-            raise ValueError(f"No table named {table!r}; tables: {list(self.embeddings)}")
-        vectors = ops.convert_to_numpy(self.embeddings[table].embeddings)
-        keys = self.spec.row_keys(table)
-        return pd.DataFrame(vectors[: len(keys)], index=pd.Index(keys, name=table))
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0]
