@@ -12,6 +12,11 @@ from keras import ops
 
 import deepcross as dc
 
+try:  # Imported here, not when a DCN is first made: the import draws from Keras's seed.
+    import keras_rs
+except ImportError:  # the deepcross[keras-rs] extra
+    keras_rs = None
+
 
 def embedding_mlp(spec, dropout=0.0, normalization=None):
     return dc.models.EmbeddingMLP(spec, (16, 16), dropout=dropout, normalization=normalization)
@@ -39,7 +44,21 @@ def subclass(spec, dropout=0.0, normalization=None):
     return MyEmbeddingMLP(spec, (16, 16), dropout=dropout, normalization=normalization)
 
 
-MAKERS = [embedding_mlp, deep_crossing, custom_tower, subclass]
+def wide_deep(spec, dropout=0.0, normalization=None):
+    return dc.models.WideDeep(
+        spec, wide=["movieId"], hidden_units=(16,), dropout=dropout, normalization=normalization
+    )
+
+
+def dcn(spec, dropout=0.0, normalization=None):
+    if keras_rs is None:
+        pytest.skip("needs keras-rs, the deepcross[keras-rs] extra")
+    return dc.models.DCN(
+        spec, cross_layers=1, hidden_units=(16,), dropout=dropout, normalization=normalization
+    )
+
+
+MAKERS = [embedding_mlp, deep_crossing, wide_deep, dcn, custom_tower, subclass]
 
 
 def fitted_weights(make, spec, frame, dropout, seed=3):
