@@ -5,7 +5,6 @@ import contextlib
 import inspect
 import warnings
 
-import keras
 import numpy as np
 import pandas as pd
 
@@ -16,7 +15,9 @@ def constructor_arguments(cls):
     """The keyword arguments a model class takes: its constructors' and `keras.Model`'s."""
     names = {"name", "trainable"}  # What a functional keras.Model uses of its **kwargs.
     for klass in cls.__mro__:
-        if klass is keras.Model:  # Every class before it is a deepcross model or a mixin.
+        # Keras's classes end the walk: keras.Model, or the Functional that Keras puts in
+        # its place among a subclass's bases once one is built.
+        if klass.__module__.startswith("keras."):
             break
         parameters = inspect.signature(klass.__init__).parameters.values()
         named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)

@@ -137,6 +137,12 @@ def test_fitting_a_feature_dataset_says_nothing_about_its_passes(spec, frame):
          r"DeepCrossing\(\) .* 'residual_unit'; did you mean residual_units=\?"),
         (lambda s: dc.models.RankingModel(s, [], dropuot=0.1), r"'dropuot' \(it takes "),
         (lambda s: dc.models.WideDeep(s, wide=["movieId"], deep_units=(4,)), r"'deep_units'"),
+        # Once a model is built, Keras puts its Functional among the class's bases: its
+        # arguments are still not the model's.
+        (
+            lambda s: (dc.models.EmbeddingMLP(s, (4,)), dc.models.EmbeddingMLP(s, inputs=None)),
+            r"'inputs' \(it takes dropout",
+        ),
     ],
 )  # fmt: skip
 def test_an_unknown_constructor_keyword_is_an_error_that_names_it(spec, make, message):
