@@ -37,6 +37,9 @@ def epochs_are_passes(x, steps):
 
 def check_inputs(spec, x, method):
     """Refuses what is not the model's inputs, the packed dict, and says what to pass."""
+    if method != "predict" and isinstance(x, dict) and any(len(v) == 0 for v in x.values()):
+        # Keras itself fails on them deep inside with an UnboundLocalError.
+        raise ValueError(f"model.{method} received zero rows: there is nothing to {method}")
     if isinstance(x, (pd.DataFrame, pd.Series)):
         received = f"a pandas {type(x).__name__}"
     elif isinstance(x, dict) and any(holds_text(v) for v in x.values()):

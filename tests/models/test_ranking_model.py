@@ -155,3 +155,13 @@ def test_keras_model_keywords_still_pass(spec):
     assert model.name == "ranker" and not model.trainable
     again = dc.models.EmbeddingMLP.from_config(model.get_config())
     assert again.name == "ranker" and not again.trainable
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_zero_rows_to_fit_or_evaluate_is_an_error_that_says_so(spec, frame, method):
+    model = dc.models.EmbeddingMLP(spec, hidden_units=(4,))
+    model.compile()
+    x = spec.transform(frame.iloc[:0])
+    with pytest.raises(ValueError, match=f"model.{method} received zero rows"):
+        getattr(model, method)(x, np.zeros(0, "float32"), verbose=0)
+    assert model.predict(x, verbose=0).shape == (0, 1)
